@@ -1,0 +1,72 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "rill",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rill", targets: ["rill"]),
+        .library(name: "Bencode", targets: ["Bencode"]),
+        .library(name: "TorrentCore", targets: ["TorrentCore"]),
+        .library(name: "Storage", targets: ["Storage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - Libraries, lowest layer first
+        .target(name: "Bencode"),
+        .target(
+            name: "TorrentCore",
+            dependencies: ["Bencode", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "TorrentCore",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "WireProtocol",
+            dependencies: ["TorrentCore", "Bencode", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "SwarmLogic",
+            dependencies: [
+                "TorrentCore", "WireProtocol",
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+
+        // MARK: - Command line
+        .executableTarget(
+            name: "rill",
+            dependencies: [
+                "Bencode", "TorrentCore", "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["TorrentCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "BencodeTests", dependencies: ["Bencode"]),
+        .testTarget(name: "TorrentCoreTests", dependencies: ["TorrentCore", "Bencode", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TorrentCore", "TestSupport"]),
+        .testTarget(
+            name: "WireProtocolTests",
+            dependencies: ["WireProtocol", "TorrentCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(name: "SwarmLogicTests", dependencies: ["SwarmLogic", "TorrentCore"]),
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["TestSupport", "TorrentCore", "rill"],
+            resources: []
+        ),
+    ]
+)

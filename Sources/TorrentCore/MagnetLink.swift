@@ -1,0 +1,169 @@
+/// A BEP 9 magnet link: enough to find a torrent's peers and fetch its metadata from them.
+public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
+    public let infoHash: InfoHash
+    /// `dn`: a name to show until the metadata arrives.
+    public var displayName: String?
+    /// `tr`: tracker URLs, in order.
+    public var trackers: [String]
+    /// `x.pe`: peers to try directly.
+    public var peers: [PeerEndpoint]
+    /// `ws`: web seed URLs.
+    public var webSeeds: [String]
+    /// `so` (BEP 53): indices of the files to download; nil means all.
+    public var selectedFiles: [Int]?
+
+    public init(infoHash: InfoHash, displayName: String? = nil, trackers: [String] = [],
+                peers: [PeerEndpoint] = [], webSeeds: [String] = [], selectedFiles: [Int]? = nil) {
+        self.infoHash = infoHash
+        self.displayName = displayName
+        self.trackers = trackers
+        self.peers = peers
+        self.webSeeds = webSeeds
+        self.selectedFiles = selectedFiles
+    }
+
+    /// Parses `magnet:?xt=urn:btih:…&…`.
+    public init(parsing text: String) throws(MagnetLinkError) {
+        let trimmed = text.trimmingWhitespace()
+        guard trimmed.lowercased().hasPrefix("magnet:?") else { throw .notAMagnetLink }
+        let query = trimmed.dropFirst("magnet:?".count)
+
+        var hash: InfoHash?
+        var sawV2 = false
+        var name: String?
+        var trackers: [String] = []
+        var peers: [PeerEndpoint] = []
+        var webSeeds: [String] = []
+        var selected: [Int]?
+
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]).lowercased()
+            guard let value = Self.percentDecode(parts.count > 1 ? parts[1] : "", plusIsSpace: key == "dn") else {
+                throw .badEncoding(key)
+            }
+            switch key {
+            case "xt":
+                let lower = value.lowercased()
+                if lower.hasPrefix("urn:btih:") {
+                    guard let parsed = InfoHash(text: value.dropFirst("urn:btih:".count)) else {
+                        throw .badInfoHash(String(value.dropFirst("urn:btih:".count)))
+                    }
+                    if let hash, hash != parsed { throw .conflictingInfoHashes }
+                    hash = parsed
+                } else if lower.hasPrefix("urn:btmh:") {
+                    sawV2 = true
+                }
+            case "dn": name = value
+            case "tr": if !value.isEmpty { trackers.append(value) }
+            case "ws": if !value.isEmpty { webSeeds.append(value) }
+            case "x.pe":
+                guard let peer = PeerEndpoint(parsing: value) else { throw .badPeer(value) }
+                peers.append(peer)
+            case "so":
+                guard let indices = Self.parseSelection(value) else { throw .badSelection(value) }
+                selected = (selected ?? []) + indices
+            default:
+                continue  // Unknown keys (xl, kt, as, …) are allowed and ignored.
+            }
+        }
+        guard let hash else { throw sawV2 ? .v2OnlyNotSupported : .missingInfoHash }
+        self.init(infoHash: hash, displayName: name, trackers: trackers, peers: peers,
+                  webSeeds: webSeeds, selectedFiles: selected.map { Array(Set($0)).sorted() })
+    }
+
+    /// The link as text, with the hash in hex.
+    public var description: String {
+        var parts = ["xt=urn:btih:" + infoHash.hex]
+        if let displayName { parts.append("dn=" + Self.percentEncode(displayName)) }
+        parts += trackers.map { "tr=" + Self.percentEncode($0) }
+        parts += webSeeds.map { "ws=" + Self.percentEncode($0) }
+        parts += peers.map { "x.pe=" + Self.percentEncode($0.description) }
+        if let selectedFiles, !selectedFiles.isEmpty {
+            parts.append("so=" + selectedFiles.map(String.init).joined(separator: ","))
+        }
+        return "magnet:?" + parts.joined(separator: "&")
+    }
+
+    // MARK: - Helpers
+
+    /// `0,2,4-6` → [0, 2, 4, 5, 6]; ranges are bounded so a hostile link cannot ask for billions.
+    private static func parseSelection(_ text: String) -> [Int]? {
+        var out: [Int] = []
+        for item in text.split(separator: ",") {
+            let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
+            guard bounds.count <= 2, let low = Int(bounds[0]), low >= 0 else { return nil }
+            let high = bounds.count == 2 ? Int(bounds[1]) : low
+            guard let high, high >= low, high - low < 100_000, out.count < 100_000 else { return nil }
+            out.append(contentsOf: low...high)
+        }
+        return out.isEmpty ? nil : out
+    }
+
+    private static func percentDecode(_ text: Substring, plusIsSpace: Bool) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let c = iterator.next() {
+            if c == UInt8(ascii: "%") {
+                guard let h = iterator.next(), let l = iterator.next(), let v = Hex.decode(String(decoding: [h, l], as: UTF8.self)) else {
+                    return nil
+                }
+                bytes.append(v[0])
+            } else if c == UInt8(ascii: "+") && plusIsSpace {
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                bytes.append(c)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func percentEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(UnicodeScalar(byte))
+            default:
+                out += "%" + Hex.encode([byte]).uppercased()
+            }
+        }
+        return out
+    }
+}
+
+/// Why a magnet link was rejected.
+public enum MagnetLinkError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notAMagnetLink
+    case missingInfoHash
+    case badInfoHash(String)
+    case conflictingInfoHashes
+    case badEncoding(String)
+    case badPeer(String)
+    case badSelection(String)
+    case v2OnlyNotSupported
+
+    public var description: String {
+        switch self {
+        case .notAMagnetLink: return "not a magnet link (it must start with 'magnet:?')"
+        case .missingInfoHash: return "the magnet link has no 'xt=urn:btih:' info-hash"
+        case .badInfoHash(let text): return "the magnet link's info-hash '\(text)' is not 40 hex or 32 base32 characters"
+        case .conflictingInfoHashes: return "the magnet link names two different info-hashes"
+        case .badEncoding(let key): return "the magnet link's '\(key)' value has a broken %-escape or is not UTF-8"
+        case .badPeer(let text): return "the magnet link's peer '\(text)' is not HOST:PORT"
+        case .badSelection(let text): return "the magnet link's file selection 'so=\(text)' is not a list like 0,2,4-6"
+        case .v2OnlyNotSupported: return "the magnet link is for a BitTorrent v2-only torrent, which rill does not support yet"
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(scalars[first...last])
+    }
+}

@@ -1,0 +1,168 @@
+import Bencode
+
+/// The contents of a torrent's `info` dictionary: what is shared, how it is cut into pieces,
+/// and the hash of each piece. Everything here is covered by the info-hash.
+public struct TorrentInfo: Sendable {
+    /// The suggested name of the file (single-file) or top folder (multi-file).
+    public let name: String
+    public let pieceLength: Int
+    /// The SHA-1 hashes of all pieces, 20 bytes each, back to back.
+    public let pieceHashes: [UInt8]
+    /// Whether the torrent has a `files` list (and so a folder named `name`).
+    public let isMultiFile: Bool
+    /// BEP 27: peers come from the trackers only (no DHT, PEX or LSD).
+    public let isPrivate: Bool
+    /// BEP 52 hybrid torrents also carry v2 data; rill uses their v1 half.
+    public let isHybrid: Bool
+    public let layout: FileLayout
+    public let infoHash: InfoHash
+    /// The exact bencoded bytes of the `info` dictionary, as served to peers by BEP 9.
+    public let rawInfo: [UInt8]
+    /// Things a client can accept but a user may want to know (odd piece lengths, odd names).
+    public let warnings: [String]
+
+    public var files: [TorrentFile] { layout.files }
+    public var totalLength: Int { layout.totalLength }
+    public var pieceCount: Int { layout.pieceCount }
+
+    /// The expected SHA-1 of `piece`.
+    public func hash(ofPiece piece: Int) -> ArraySlice<UInt8> {
+        pieceHashes[piece * 20..<piece * 20 + 20]
+    }
+
+    /// Parses raw `info` bytes, for example metadata received from peers.
+    public init(rawInfo: [UInt8]) throws(MetainfoError) {
+        let value: BencodeValue
+        do {
+            value = try BencodeDecoder().decode(rawInfo)
+        } catch {
+            throw .notBencode(error.description)
+        }
+        try self.init(value: value, rawInfo: rawInfo)
+    }
+
+    /// Parses a decoded `info` dictionary whose original bytes are `rawInfo`.
+    public init(value: BencodeValue, rawInfo: [UInt8]) throws(MetainfoError) {
+        guard value.dictionary != nil else { throw .wrongType(field: "info", expected: "a dictionary") }
+        var warnings: [String] = []
+
+        let name = try Self.text(value, "name", utf8Key: "name.utf-8", warnings: &warnings)
+        try SafePath.validate([name])
+
+        guard let rawPieceLength = value["piece length"] else {
+            if value["meta version"]?.integer == 2 { throw .v2OnlyNotSupported }
+            throw .missingField("piece length")
+        }
+        guard let pieceLength64 = rawPieceLength.integer else {
+            throw .wrongType(field: "piece length", expected: "an integer")
+        }
+        guard pieceLength64 > 0, pieceLength64 <= 1 << 30 else { throw .invalidPieceLength(pieceLength64) }
+        let pieceLength = Int(pieceLength64)
+        if pieceLength & (pieceLength - 1) != 0 {
+            warnings.append("the piece length \(pieceLength) is not a power of two")
+        } else if pieceLength < 16 * 1024 {
+            warnings.append("the piece length \(pieceLength) is below 16 KiB")
+        }
+
+        guard let piecesValue = value["pieces"] else {
+            if value["meta version"]?.integer == 2 { throw .v2OnlyNotSupported }
+            throw .missingField("pieces")
+        }
+        guard let pieces = piecesValue.bytes else { throw .wrongType(field: "pieces", expected: "a byte string") }
+        guard pieces.count % 20 == 0 else { throw .invalidPiecesLength(pieces.count) }
+
+        var files: [TorrentFile] = []
+        let isMultiFile: Bool
+        if let list = value["files"] {
+            guard let entries = list.list else { throw .wrongType(field: "files", expected: "a list") }
+            isMultiFile = true
+            files = try Self.parseFiles(entries, name: name, warnings: &warnings)
+        } else if let length = value["length"] {
+            guard let length64 = length.integer else { throw .wrongType(field: "length", expected: "an integer") }
+            guard length64 >= 0, length64 < 1 << 52 else { throw .invalidFileLength(path: name, length: length64) }
+            isMultiFile = false
+            files = [TorrentFile(path: [name], length: Int(length64), offset: 0)]
+        } else {
+            if value["meta version"]?.integer == 2 { throw .v2OnlyNotSupported }
+            throw .missingField("length or files")
+        }
+
+        let layout = FileLayout(files: files, pieceLength: pieceLength)
+        guard layout.totalLength > 0 else { throw .emptyTorrent }
+        guard layout.pieceCount == pieces.count / 20 else {
+            throw .pieceCountMismatch(expected: layout.pieceCount, actual: pieces.count / 20)
+        }
+
+        self.name = name
+        self.pieceLength = pieceLength
+        self.pieceHashes = pieces
+        self.isMultiFile = isMultiFile
+        self.isPrivate = value["private"]?.integer == 1
+        self.isHybrid = value["meta version"]?.integer == 2
+        self.layout = layout
+        self.rawInfo = rawInfo
+        self.infoHash = InfoHash(hashingInfo: rawInfo)
+        self.warnings = warnings
+    }
+
+    // MARK: - Files
+
+    private static func parseFiles(_ entries: [BencodeValue], name: String,
+                                   warnings: inout [String]) throws(MetainfoError) -> [TorrentFile] {
+        var files: [TorrentFile] = []
+        files.reserveCapacity(entries.count)
+        var offset = 0
+        var seenFiles = Set<[String]>()
+        var seenFolders = Set<[String]>()
+        for entry in entries {
+            guard entry.dictionary != nil else { throw .wrongType(field: "files", expected: "a list of dictionaries") }
+            let pathValue = entry["path.utf-8"]?.list ?? entry["path"]?.list
+            guard let pathValue else { throw .missingField("files/path") }
+            var components: [String] = []
+            for part in pathValue {
+                guard let bytes = part.bytes else { throw .wrongType(field: "files/path", expected: "a list of strings") }
+                components.append(String(decoding: bytes, as: UTF8.self))
+            }
+            let shown = ([name] + components).joined(separator: "/")
+            guard !components.isEmpty else { throw .unsafePath(shown, reason: "it is empty") }
+            for component in components { try SafePath.validate(component: component, in: shown) }
+
+            guard let length64 = entry["length"]?.integer else { throw .missingField("files/length") }
+            guard length64 >= 0, length64 < 1 << 52 else { throw .invalidFileLength(path: shown, length: length64) }
+            let length = Int(length64)
+            let (sum, overflow) = offset.addingReportingOverflow(length)
+            guard !overflow, sum < 1 << 53 else { throw .totalTooLarge }
+
+            let attributes = entry["attr"]?.bytes ?? []
+            let isPadding = attributes.contains(UInt8(ascii: "p"))
+                || components.first == ".pad"
+                || components.last?.hasPrefix("_____padding_file_") == true
+            let path = [name] + components
+            if !isPadding {
+                // A file may not share a path with another file, nor stand where another has a folder.
+                var prefix: [String] = []
+                for component in path.dropLast() {
+                    prefix.append(component)
+                    if seenFiles.contains(prefix) { throw .duplicatePath(prefix.joined(separator: "/")) }
+                    seenFolders.insert(prefix)
+                }
+                if seenFolders.contains(path) || !seenFiles.insert(path).inserted { throw .duplicatePath(shown) }
+            }
+            files.append(TorrentFile(path: path, length: length, offset: offset, isPadding: isPadding,
+                                     isExecutable: attributes.contains(UInt8(ascii: "x")),
+                                     isHidden: attributes.contains(UInt8(ascii: "h"))))
+            offset = sum
+        }
+        return files
+    }
+
+    private static func text(_ dict: BencodeValue, _ key: String, utf8Key: String,
+                             warnings: inout [String]) throws(MetainfoError) -> String {
+        if let preferred = dict[utf8Key]?.text { return preferred }
+        guard let value = dict[key] else { throw .missingField(key) }
+        guard let bytes = value.bytes else { throw .wrongType(field: key, expected: "a string") }
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        warnings.append("the '\(key)' field is not valid UTF-8; unreadable characters were replaced")
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
