@@ -14,6 +14,12 @@ public struct FileLayout: Hashable, Sendable {
         public let fileIndex: Int
         public let fileOffset: Int
         public let length: Int
+
+        public init(fileIndex: Int, fileOffset: Int, length: Int) {
+            self.fileIndex = fileIndex
+            self.fileOffset = fileOffset
+            self.length = length
+        }
     }
 
     public init(files: [TorrentFile], pieceLength: Int) {
