@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""libtorrent's view of torrents, for rill's interop tests.
+
+  lt_tool.py info TORRENT                 JSON: info-hash, pieces, files as libtorrent reads them
+  lt_tool.py create PATH OUT [--v1-only] [--tracker URL] [--piece-size N]
+  lt_tool.py check TORRENT SAVE_PATH      JSON: which pieces libtorrent finds valid on disk
+
+Everything stays on 127.0.0.1: no DHT, LSD, UPnP or NAT-PMP, and the check session listens on loopback only.
+"""
+import json
+import os
+import sys
+import time
+
+import libtorrent as lt
+
+
+def info(path):
+    ti = lt.torrent_info(path)
+    files = ti.files()
+    out = {
+        "info_hash": str(ti.info_hashes().v1),
+        "name": ti.name(),
+        "num_pieces": ti.num_pieces(),
+        "piece_length": ti.piece_length(),
+        "total_size": ti.total_size(),
+        "files": [
+            {
+                "path": files.file_path(i).replace(os.sep, "/"),
+                "size": files.file_size(i),
+                "pad": bool(files.file_flags(i) & lt.file_storage.flag_pad_file),
+            }
+            for i in range(files.num_files())
+        ],
+    }
+    print(json.dumps(out))
+
+
+def create(path, out, v1_only, trackers, piece_size):
+    fs = lt.file_storage()
+    lt.add_files(fs, path)
+    flags = lt.create_torrent.v1_only if v1_only else 0
+    ct = lt.create_torrent(fs, piece_size, flags=flags)
+    for tier, url in enumerate(trackers):
+        ct.add_tracker(url, tier)
+    ct.set_creator("libtorrent " + lt.__version__)
+    lt.set_piece_hashes(ct, os.path.dirname(os.path.abspath(path)))
+    with open(out, "wb") as f:
+        f.write(lt.bencode(ct.generate()))
+
+
+def check(torrent, save_path):
+    settings = {
+        "listen_interfaces": "127.0.0.1:0",
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
+    }
+    ses = lt.session(settings)
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(torrent)
+    params.save_path = save_path
+    handle = ses.add_torrent(params)
+    deadline = time.time() + 120
+    checked = False
+    while not checked and time.time() < deadline:
+        ses.wait_for_alert(500)
+        for alert in ses.pop_alerts():
+            if isinstance(alert, lt.torrent_checked_alert):
+                checked = True
+    if not checked:
+        print(json.dumps({"error": "libtorrent did not finish checking in 120 s"}))
+        sys.exit(1)
+    pieces = [bool(p) for p in handle.status().pieces]
+    print(json.dumps({"pieces": pieces, "num_have": sum(pieces)}))
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[0] == "info":
+        info(argv[1])
+    elif len(argv) >= 3 and argv[0] == "create":
+        rest = argv[3:]
+        trackers = [rest[i + 1] for i, a in enumerate(rest) if a == "--tracker"]
+        sizes = [int(rest[i + 1]) for i, a in enumerate(rest) if a == "--piece-size"]
+        create(argv[1], argv[2], "--v1-only" in rest, trackers, sizes[0] if sizes else 0)
+    elif len(argv) >= 3 and argv[0] == "check":
+        check(argv[1], argv[2])
+    else:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
