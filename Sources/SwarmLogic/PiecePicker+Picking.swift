@@ -1,0 +1,125 @@
+import Collections
+import TorrentCore
+import WireProtocol
+
+extension PiecePicker {
+    /// Chooses up to `count` blocks to request from `peer` and marks them requested by it.
+    ///
+    /// `peerHas` is what the peer offers: its bitfield, or only its allowed-fast pieces while it
+    /// chokes us. Returns fewer blocks (or none) when the peer has nothing more we need.
+    public mutating func pickBlocks(
+        for peer: PeerKey, peerHas: Bitfield, count: Int, now: SwarmInstant,
+        using generator: inout some RandomNumberGenerator
+    ) -> [BlockRequest] {
+        guard count > 0, peerHas.count == pieceCount else { return [] }
+        var picked: [BlockRequest] = []
+
+        // 1. Finish what is started.
+        let partial = downloads.keys
+            .filter { priorities[$0].isWanted && !have[$0] && peerHas[$0] && downloads[$0]?.hasMissingBlock == true }
+            .sorted(by: partialOrder)
+        for piece in partial where picked.count < count {
+            takeMissingBlocks(of: piece, for: peer, upTo: count, into: &picked, now: now)
+        }
+
+        // 2. Start new pieces, best first.
+        if picked.count < count {
+            var candidates = freshCandidates(peerHas: peerHas, seed: generator.next())
+            while picked.count < count, let candidate = candidates.popMin() {
+                takeMissingBlocks(of: candidate.piece, for: peer, upTo: count, into: &picked, now: now)
+            }
+        }
+
+        // 3. Endgame: duplicate requests already out at other peers.
+        if picked.count < count, isInEndgame {
+            pickEndgameBlocks(for: peer, peerHas: peerHas, upTo: count, into: &picked, now: now)
+        }
+        return picked
+    }
+
+    /// Partly downloaded pieces: higher priority, then fewest blocks left, then lowest index.
+    private func partialOrder(_ a: Int, _ b: Int) -> Bool {
+        if priorities[a] != priorities[b] { return priorities[a] > priorities[b] }
+        if !sequential {
+            let leftA = downloads[a]?.missingCount ?? 0
+            let leftB = downloads[b]?.missingCount ?? 0
+            if leftA != leftB { return leftA < leftB }
+        }
+        return a < b
+    }
+
+    /// A piece nobody has started, with the key that orders it.
+    struct Candidate: Comparable {
+        /// Higher priority sorts first, so this is the negated raw value.
+        var priorityRank: Int
+        /// Peers that have the piece (0 in sequential or initial-random mode, where it does not count).
+        var rarity: Int
+        /// Random in rarest-first and initial-random mode; the piece index in sequential mode.
+        var tieBreak: UInt64
+        var piece: Int
+
+        static func < (a: Candidate, b: Candidate) -> Bool {
+            (a.priorityRank, a.rarity, a.tieBreak, a.piece) < (b.priorityRank, b.rarity, b.tieBreak, b.piece)
+        }
+    }
+
+    private func freshCandidates(peerHas: Bitfield, seed: UInt64) -> Heap<Candidate> {
+        let random = !sequential && have.setCount < initialRandomPieces
+        var candidates: [Candidate] = []
+        for piece in peerHas.setIndices where priorities[piece].isWanted && !have[piece] && downloads[piece] == nil {
+            candidates.append(
+                Candidate(
+                    priorityRank: -priorities[piece].rawValue,
+                    rarity: sequential || random ? 0 : partialPeerCounts[piece] + seedCount,
+                    tieBreak: sequential ? UInt64(piece) : Self.mix(seed, piece),
+                    piece: piece))
+        }
+        return Heap(candidates)
+    }
+
+    /// A well-spread hash of `piece` under `seed` (SplitMix64), so one random draw orders every piece.
+    static func mix(_ seed: UInt64, _ piece: Int) -> UInt64 {
+        var z = seed &+ UInt64(truncatingIfNeeded: piece) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    private mutating func takeMissingBlocks(
+        of piece: Int, for peer: PeerKey, upTo count: Int, into picked: inout [BlockRequest], now: SwarmInstant
+    ) {
+        var download = downloads[piece] ?? PieceDownload(blockCount: blockCount(ofPiece: piece))
+        for block in download.blocks.indices where picked.count < count && download.blocks[block] == .missing {
+            download.blocks[block] = .requested([Requester(peer: peer, since: now)])
+            let request = request(piece: piece, block: block)
+            requestsByPeer[peer, default: []].insert(request)
+            picked.append(request)
+        }
+        if !download.isUntouched { downloads[piece] = download }
+    }
+
+    private mutating func pickEndgameBlocks(
+        for peer: PeerKey, peerHas: Bitfield, upTo count: Int, into picked: inout [BlockRequest], now: SwarmInstant
+    ) {
+        // Fewest requesters first, then the longest-waiting request.
+        var options: [(requesters: Int, oldest: SwarmInstant, piece: Int, block: Int)] = []
+        for (piece, download) in downloads where priorities[piece].isWanted && !have[piece] && peerHas[piece] {
+            for (block, state) in download.blocks.enumerated() {
+                guard case .requested(let requesters) = state,
+                      requesters.count < maxRequestersPerBlockInEndgame,
+                      !requesters.contains(where: { $0.peer == peer })
+                else { continue }
+                options.append((requesters.count, requesters.map(\.since).min() ?? now, piece, block))
+            }
+        }
+        options.sort { ($0.requesters, $0.oldest, $0.piece, $0.block) < ($1.requesters, $1.oldest, $1.piece, $1.block) }
+        for option in options.prefix(count - picked.count) {
+            guard case .requested(var requesters) = downloads[option.piece]?.blocks[option.block] else { continue }
+            requesters.append(Requester(peer: peer, since: now))
+            downloads[option.piece]?.blocks[option.block] = .requested(requesters)
+            let request = request(piece: option.piece, block: option.block)
+            requestsByPeer[peer, default: []].insert(request)
+            picked.append(request)
+        }
+    }
+}
