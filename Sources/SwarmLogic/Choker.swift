@@ -15,7 +15,7 @@ public enum Choker {
 
     /// The peers to unchoke in regular slots, best first, at most `slots` of them.
     public static func rank(
-        _ peers: [PeerSample], slots: Int, seeding: Bool, now: SwarmInstant = .zero,
+        _ peers: [PeerSample], slots: Int, seeding: Bool, now: SwarmInstant,
         seedingHold: Duration = defaultSeedingHold
     ) -> [PeerKey] {
         guard slots > 0 else { return [] }

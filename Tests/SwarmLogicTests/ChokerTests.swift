@@ -11,7 +11,7 @@ import Testing
             PeerSample(key: peer(3), downloadRate: 500),
             PeerSample(key: peer(4), downloadRate: 700),
         ]
-        #expect(Choker.rank(peers, slots: 3, seeding: false) == [peer(2), peer(4), peer(3)])
+        #expect(Choker.rank(peers, slots: 3, seeding: false, now: .zero) == [peer(2), peer(4), peer(3)])
     }
 
     @Test func leavesOutUninterestedAndSnubbingPeers() {
@@ -20,8 +20,8 @@ import Testing
             PeerSample(key: peer(2), downloadRate: 800, isSnubbed: true),
             PeerSample(key: peer(3), downloadRate: 10),
         ]
-        #expect(Choker.rank(peers, slots: 4, seeding: false) == [peer(3)])
-        #expect(Choker.rank(peers, slots: 0, seeding: false).isEmpty)
+        #expect(Choker.rank(peers, slots: 4, seeding: false, now: .zero) == [peer(3)])
+        #expect(Choker.rank(peers, slots: 0, seeding: false, now: .zero).isEmpty)
     }
 
     @Test func breaksDownloadTiesByUploadRateThenKey() {
@@ -30,7 +30,7 @@ import Testing
             PeerSample(key: peer(1), downloadRate: 0),
             PeerSample(key: peer(2), downloadRate: 0),
         ]
-        #expect(Choker.rank(peers, slots: 3, seeding: false) == [peer(3), peer(1), peer(2)])
+        #expect(Choker.rank(peers, slots: 3, seeding: false, now: .zero) == [peer(3), peer(1), peer(2)])
     }
 
     @Test func seedingRotatesToPeersWaitingLongest() {
@@ -54,7 +54,7 @@ import Testing
 
     @Test func seedingIgnoresSnubbingBecauseWeDownloadNothing() {
         let peers = [PeerSample(key: peer(1), isSnubbed: true)]
-        #expect(Choker.rank(peers, slots: 1, seeding: true) == [peer(1)])
+        #expect(Choker.rank(peers, slots: 1, seeding: true, now: .zero) == [peer(1)])
     }
 
     @Test func detectsSnubbingAfterAMinuteWithoutABlock() {
