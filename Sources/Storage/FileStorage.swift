@@ -1,0 +1,256 @@
+import SystemPackage
+import TorrentCore
+
+/// A torrent's files inside a download folder.
+///
+/// Each file lives at `root/` + its path components. Padding files (BEP 47) are never created:
+/// they read as zeros and writes to them are dropped. Descriptors are opened on first use and
+/// kept (up to `maxOpenFiles`), and every method may be called from several threads at once.
+public final class FileStorage: TorrentStorage {
+    /// Whether the storage may create and change files.
+    public enum Mode: Sendable {
+        /// Only reads; a missing file reads as `StorageError.fileMissing`. For checking and creating.
+        case readOnly
+        /// Reads and writes; writing to a missing file creates it (and its folders) at full size.
+        case readWrite
+    }
+
+    public let layout: FileLayout
+    public let mode: Mode
+    /// How many descriptors stay open at most; idle ones are closed first when there are more.
+    public let maxOpenFiles: Int
+    /// Where each file lives on disk; nil for padding files.
+    private let paths: [FilePath?]
+    private let table = Locked(DescriptorTable())
+
+    /// Storage for `layout` below the folder `root`.
+    ///
+    /// Throws `unsafePath` when a (non-padding) file's path has a component that is empty, `.`,
+    /// `..` or holds a `/` — TorrentCore refuses those already; this is a second line of defence.
+    public convenience init(root: String, layout: FileLayout, mode: Mode, maxOpenFiles: Int = 256) throws(StorageError) {
+        let rootPath = FilePath(root)
+        var paths: [FilePath?] = []
+        paths.reserveCapacity(layout.files.count)
+        for file in layout.files {
+            paths.append(file.isPadding ? nil : try Self.diskPath(of: file, root: rootPath))
+        }
+        self.init(paths: paths, layout: layout, mode: mode, maxOpenFiles: maxOpenFiles)
+    }
+
+    /// Storage whose files live at the given paths (nil for padding); used to read sources in place.
+    init(paths: [FilePath?], layout: FileLayout, mode: Mode, maxOpenFiles: Int = 256) {
+        precondition(paths.count == layout.files.count)
+        self.paths = paths
+        self.layout = layout
+        self.mode = mode
+        self.maxOpenFiles = max(1, maxOpenFiles)
+    }
+
+    deinit {
+        table.withLock { table in
+            for entry in table.entries.values { try? entry.descriptor.close() }
+        }
+    }
+
+    /// Where `file` lives below `root`, refusing any path that could step outside it.
+    static func diskPath(of file: TorrentFile, root: FilePath) throws(StorageError) -> FilePath {
+        var path = root
+        for name in file.path {
+            guard !name.utf8.contains(0), let component = FilePath.Component(name), component.kind == .regular else {
+                throw .unsafePath(file.displayPath)
+            }
+            path.append(component)
+        }
+        guard !file.path.isEmpty, path.starts(with: root), path.components.count == root.components.count + file.path.count
+        else { throw .unsafePath(file.displayPath) }
+        return path
+    }
+
+    /// The on-disk path of file `index`, or nil for a padding file.
+    public func path(ofFile index: Int) -> String? { paths[index]?.string }
+
+    // MARK: - Preparing and closing
+
+    /// Creates every folder and every non-padding file (zero-length ones too) so the download can
+    /// be written; files are made at full size without writing data (sparse). Existing files
+    /// keep their contents; shorter ones are extended.
+    public func prepare() throws(StorageError) {
+        guard mode == .readWrite else { throw .readOnly(path: paths.lazy.compactMap { $0 }.first?.string ?? "") }
+        for index in layout.files.indices where paths[index] != nil {
+            let descriptor = try createFile(index)
+            try? descriptor.close()
+        }
+    }
+
+    /// Closes every idle descriptor; ones in use close as soon as their call finishes.
+    /// Later calls reopen files as needed.
+    public func close() {
+        table.withLock { table in
+            for (index, entry) in table.entries {
+                if entry.users == 0 {
+                    try? entry.descriptor.close()
+                    table.entries[index] = nil
+                } else {
+                    table.entries[index]?.closeWhenIdle = true
+                }
+            }
+        }
+    }
+
+    /// How many descriptors are open now (for tests and diagnostics).
+    public var openFileCount: Int { table.withLock { $0.entries.count } }
+
+    // MARK: - Reading and writing
+
+    public func read(piece: Int, offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(StorageError) {
+        try checkRange(piece: piece, offset: offset, length: buffer.count)
+        var position = 0
+        for span in layout.spans(piece: piece, offset: offset, length: buffer.count) {
+            let target = UnsafeMutableRawBufferPointer(rebasing: buffer[position..<position + span.length])
+            if let path = paths[span.fileIndex] {
+                try withDescriptor(span.fileIndex, forWriting: false) { (descriptor) throws(StorageError) in
+                    try Self.readFully(descriptor, at: span.fileOffset, into: target, path: path)
+                }
+            } else {
+                target.initializeMemory(as: UInt8.self, repeating: 0)
+            }
+            position += span.length
+        }
+    }
+
+    public func write(piece: Int, offset: Int, from buffer: UnsafeRawBufferPointer) throws(StorageError) {
+        try checkRange(piece: piece, offset: offset, length: buffer.count)
+        var position = 0
+        for span in layout.spans(piece: piece, offset: offset, length: buffer.count) {
+            defer { position += span.length }
+            guard let path = paths[span.fileIndex] else { continue }  // padding: dropped
+            guard mode == .readWrite else { throw .readOnly(path: path.string) }
+            let source = UnsafeRawBufferPointer(rebasing: buffer[position..<position + span.length])
+            try withDescriptor(span.fileIndex, forWriting: true) { (descriptor) throws(StorageError) in
+                do {
+                    try descriptor.writeAll(toAbsoluteOffset: Int64(span.fileOffset), source)
+                } catch {
+                    throw .io(.write, path: path.string, Self.errno(error))
+                }
+            }
+        }
+    }
+
+    private static func readFully(_ descriptor: FileDescriptor, at offset: Int, into buffer: UnsafeMutableRawBufferPointer,
+                                  path: FilePath) throws(StorageError) {
+        var done = 0
+        while done < buffer.count {
+            let count: Int
+            do {
+                count = try descriptor.read(fromAbsoluteOffset: Int64(offset + done),
+                                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            } catch {
+                throw .io(.read, path: path.string, Self.errno(error))
+            }
+            if count == 0 { throw .unexpectedEndOfFile(path: path.string) }
+            done += count
+        }
+    }
+
+    // MARK: - Descriptors
+
+    private struct DescriptorTable: Sendable {
+        struct Entry: Sendable {
+            var descriptor: FileDescriptor
+            var users: Int
+            var lastUse: UInt64
+            var closeWhenIdle = false
+        }
+        var entries: [Int: Entry] = [:]
+        var clock: UInt64 = 0
+    }
+
+    /// Runs `body` with an open descriptor for file `index`, opening (or, for writing, creating) it first.
+    private func withDescriptor<Result>(
+        _ index: Int, forWriting: Bool, _ body: (FileDescriptor) throws(StorageError) -> Result
+    ) throws(StorageError) -> Result {
+        let descriptor = try table.withLock { (table) throws(StorageError) -> FileDescriptor in
+            table.clock += 1
+            if let entry = table.entries[index] {
+                table.entries[index]!.users += 1
+                table.entries[index]!.lastUse = table.clock
+                return entry.descriptor
+            }
+            let descriptor = try open(index, forWriting: forWriting)
+            table.entries[index] = .init(descriptor: descriptor, users: 1, lastUse: table.clock)
+            evictIdle(&table)
+            return descriptor
+        }
+        defer {
+            table.withLock { table in
+                table.entries[index]!.users -= 1
+                if let entry = table.entries[index], entry.users == 0,
+                   entry.closeWhenIdle || table.entries.count > maxOpenFiles {
+                    try? entry.descriptor.close()
+                    table.entries[index] = nil
+                }
+            }
+        }
+        return try body(descriptor)
+    }
+
+    /// Closes the least recently used idle descriptors while there are more than allowed.
+    private func evictIdle(_ table: inout DescriptorTable) {
+        while table.entries.count > maxOpenFiles {
+            let idle = table.entries.filter { $0.value.users == 0 }
+            guard let victim = idle.min(by: { $0.value.lastUse < $1.value.lastUse }) else { return }
+            try? victim.value.descriptor.close()
+            table.entries[victim.key] = nil
+        }
+    }
+
+    private func open(_ index: Int, forWriting: Bool) throws(StorageError) -> FileDescriptor {
+        let path = paths[index]!
+        do {
+            return try FileDescriptor.open(path, mode == .readOnly ? .readOnly : .readWrite, options: [.closeOnExec])
+        } catch {
+            let errno = Self.errno(error)
+            if errno == .noSuchFileOrDirectory || errno == .notDirectory {
+                if forWriting && mode == .readWrite { return try createFile(index) }
+                throw .fileMissing(path: path.string)
+            }
+            throw .io(.open, path: path.string, errno)
+        }
+    }
+
+    /// Creates file `index` (and its folders) if needed and makes it at least its full length, sparsely.
+    private func createFile(_ index: Int) throws(StorageError) -> FileDescriptor {
+        let path = paths[index]!
+        if let parent = Posix.parentOf(path) { try Posix.createFolders(parent) }
+        let descriptor: FileDescriptor
+        do {
+            let permissions: FilePermissions = layout.files[index].isExecutable
+                ? [.ownerReadWriteExecute, .groupReadExecute, .otherReadExecute]
+                : [.ownerReadWrite, .groupRead, .otherRead]
+            descriptor = try FileDescriptor.open(path, .readWrite, options: [.create, .closeOnExec],
+                                                 permissions: permissions)
+        } catch {
+            throw .io(.create, path: path.string, Self.errno(error))
+        }
+        do throws(StorageError) {
+            let length = Int64(layout.files[index].length)
+            let size: Int64
+            do { size = try Posix.status(descriptor).size } catch {
+                throw StorageError.io(.inspect, path: path.string, error)
+            }
+            if size < length {
+                do { try descriptor.resize(to: length) } catch {
+                    throw StorageError.io(.resize, path: path.string, Self.errno(error))
+                }
+            }
+        } catch {
+            try? descriptor.close()
+            throw error
+        }
+        return descriptor
+    }
+
+    static func errno(_ error: any Error) -> Errno {
+        (error as? Errno) ?? .ioError
+    }
+}

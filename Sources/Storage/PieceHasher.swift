@@ -1,0 +1,122 @@
+import Crypto
+import Dispatch
+import TorrentCore
+
+/// SHA-1 of a torrent's pieces, read from storage and hashed on several threads at once.
+///
+/// Each worker claims the next unhashed piece and reads it into its own buffer, reused for every
+/// piece. Calls block until all pieces are done: run them on a thread of their own, not on an
+/// event loop or in Swift concurrency's cooperative pool.
+public enum PieceHasher {
+    /// Reports `done` of `total` pieces. Called from the worker threads, one call at a time with
+    /// rising counts, at most about a hundred times per run plus once at the end; keep it short.
+    public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
+
+    /// One thread per processor.
+    public static var defaultThreads: Int { Posix.processorCount }
+
+    /// The 20-byte SHA-1 digests of all pieces of `storage`, back to back (the `pieces` field of a
+    /// torrent). Any read error, including a missing or short file, stops the run and is thrown.
+    public static func hashPieces(storage: some TorrentStorage, threads: Int = defaultThreads,
+                                  progress: Progress? = nil) throws(StorageError) -> [UInt8] {
+        try run(storage: storage, threads: threads, progress: progress, toleratingMissingData: false).digests
+    }
+
+    /// Which pieces of `storage` match the hashes in `info`. A piece whose data is missing or
+    /// short is simply not valid; other read errors (a failing disk) are thrown.
+    public static func verify(info: TorrentInfo, storage: some TorrentStorage, threads: Int = defaultThreads,
+                              progress: Progress? = nil) throws(StorageError) -> Bitfield {
+        precondition(storage.layout.pieceCount == info.pieceCount, "storage and torrent disagree on the piece count")
+        let result = try run(storage: storage, threads: threads, progress: progress, toleratingMissingData: true)
+        var valid = Bitfield(count: info.pieceCount)
+        result.digests.withUnsafeBufferPointer { digests in
+            info.pieceHashes.withUnsafeBufferPointer { expected in
+                for piece in 0..<info.pieceCount where result.readable[piece] {
+                    let range = piece * 20..<piece * 20 + 20
+                    if digests[range].elementsEqual(expected[range]) { valid[piece] = true }
+                }
+            }
+        }
+        return valid
+    }
+
+    /// The SHA-1 digest of `bytes`.
+    public static func sha1(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = Insecure.SHA1()
+        hasher.update(bufferPointer: bytes)
+        return Array(hasher.finalize())
+    }
+
+    // MARK: - The worker pool
+
+    private struct Shared: Sendable {
+        var next = 0
+        var done = 0
+        var nextReport = 0
+        var failure: StorageError?
+    }
+
+    /// Memory the workers fill in place, each at its own pieces' positions.
+    private struct Output: @unchecked Sendable {
+        let digests: UnsafeMutableBufferPointer<UInt8>
+        let readable: UnsafeMutableBufferPointer<Bool>
+    }
+
+    private static func run(storage: some TorrentStorage, threads: Int, progress: Progress?,
+                            toleratingMissingData: Bool) throws(StorageError) -> (digests: [UInt8], readable: [Bool]) {
+        let layout = storage.layout
+        let total = layout.pieceCount
+        guard total > 0 else { return ([], []) }
+        let output = Output(digests: .allocate(capacity: total * 20), readable: .allocate(capacity: total))
+        output.digests.initialize(repeating: 0)
+        output.readable.initialize(repeating: false)
+        defer {
+            output.digests.deallocate()
+            output.readable.deallocate()
+        }
+        let step = max(1, total / 100)
+        let shared = Locked(Shared())
+        let workers = min(max(1, threads), total)
+
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: layout.pieceLength, alignment: 64)
+            defer { buffer.deallocate() }
+            var finished = 0
+            while true {
+                // Hand in the piece just finished and claim the next one in the same lock.
+                let claimed: Int? = shared.withLock { state in
+                    state.done += finished
+                    if finished > 0, state.done >= state.nextReport || state.done == total {
+                        state.nextReport = state.done + step
+                        progress?(state.done, total)
+                    }
+                    guard state.failure == nil, state.next < total else { return nil }
+                    state.next += 1
+                    return state.next - 1
+                }
+                guard let piece = claimed else { return }
+                finished = 1
+                let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<layout.size(ofPiece: piece)])
+                do throws(StorageError) {
+                    try storage.read(piece: piece, offset: 0, into: slice)
+                } catch {
+                    if toleratingMissingData && error.isMissingData { continue }
+                    shared.withLock { state in
+                        if state.failure == nil { state.failure = error }
+                    }
+                    return
+                }
+                var hasher = Insecure.SHA1()
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(slice))
+                hasher.finalize().withUnsafeBytes { digest in
+                    UnsafeMutableRawPointer(output.digests.baseAddress! + piece * 20)
+                        .copyMemory(from: digest.baseAddress!, byteCount: 20)
+                }
+                output.readable[piece] = true
+            }
+        }
+
+        if let failure = shared.withLock({ $0.failure }) { throw failure }
+        return (Array(output.digests), Array(output.readable))
+    }
+}

@@ -1,0 +1,133 @@
+import Bencode
+import SystemPackage
+import TorrentCore
+
+/// What a finished check proved about a torrent's data, and the state of its files at that moment,
+/// so the next start can trust it without hashing again — as long as no file changed since.
+public struct ResumeData: Sendable, Equatable {
+    /// Size and modification time of one file when the resume data was taken.
+    public struct FileState: Sendable, Equatable {
+        /// Index into the torrent's files.
+        public var index: Int
+        /// nil when the file did not exist.
+        public var size: Int64?
+        public var modifiedSeconds: Int64
+        public var modifiedNanoseconds: Int64
+
+        public init(index: Int, size: Int64?, modifiedSeconds: Int64 = 0, modifiedNanoseconds: Int64 = 0) {
+            self.index = index
+            self.size = size
+            self.modifiedSeconds = modifiedSeconds
+            self.modifiedNanoseconds = modifiedNanoseconds
+        }
+    }
+
+    public var infoHash: InfoHash
+    public var pieceCount: Int
+    /// The pieces known to be on disk and verified.
+    public var verified: Bitfield
+    /// Every non-padding file, in torrent order.
+    public var files: [FileState]
+
+    public init(infoHash: InfoHash, pieceCount: Int, verified: Bitfield, files: [FileState]) {
+        self.infoHash = infoHash
+        self.pieceCount = pieceCount
+        self.verified = verified
+        self.files = files
+    }
+
+    /// Records `verified` together with the current size and modification time of every file.
+    public init(info: TorrentInfo, verified: Bitfield, downloadRoot: String) throws(StorageError) {
+        precondition(verified.count == info.pieceCount, "the bitfield must cover every piece")
+        self.init(infoHash: info.infoHash, pieceCount: info.pieceCount, verified: verified,
+                  files: try Self.currentStates(of: info.layout, downloadRoot: downloadRoot))
+    }
+
+    /// The size and modification time of every non-padding file of `layout` as they are now.
+    public static func currentStates(of layout: FileLayout, downloadRoot: String) throws(StorageError) -> [FileState] {
+        let root = FilePath(downloadRoot)
+        var states: [FileState] = []
+        for (index, file) in layout.files.enumerated() where !file.isPadding {
+            let path = try FileStorage.diskPath(of: file, root: root)
+            do {
+                let status = try Posix.status(path)
+                states.append(FileState(index: index, size: status.size, modifiedSeconds: status.modifiedSeconds,
+                                        modifiedNanoseconds: status.modifiedNanoseconds))
+            } catch {
+                guard error == .noSuchFileOrDirectory || error == .notDirectory else {
+                    throw .io(.inspect, path: path.string, error)
+                }
+                states.append(FileState(index: index, size: nil))
+            }
+        }
+        return states
+    }
+
+    // MARK: - Encoding
+
+    private static let version: Int64 = 1
+
+    /// The bencoded form stored on disk.
+    public func encoded() -> [UInt8] {
+        BencodeValue.dict([
+            "version": .integer(Self.version),
+            "info-hash": .bytes(infoHash.bytes),
+            "piece count": .integer(Int64(pieceCount)),
+            "verified": .bytes(verified.bytes),
+            "files": .list(files.map { file in
+                var entry: [String: BencodeValue] = ["index": .integer(Int64(file.index))]
+                if let size = file.size {
+                    entry["size"] = .integer(size)
+                    entry["mtime"] = .integer(file.modifiedSeconds)
+                    entry["mtime ns"] = .integer(file.modifiedNanoseconds)
+                }
+                return .dict(entry)
+            }),
+        ]).encoded()
+    }
+
+    /// Reads the bencoded form; throws a reason when the bytes are not resume data rill wrote.
+    public init(decoding bytes: [UInt8]) throws(ResumeDataError) {
+        let root: BencodeValue
+        do { root = try BencodeDecoder().decode(bytes) } catch { throw .corrupt(error.description) }
+        guard root["version"]?.integer == Self.version else { throw .corrupt("unknown version") }
+        guard let hashBytes = root["info-hash"]?.bytes, let hash = InfoHash(bytes: hashBytes) else {
+            throw .corrupt("no valid info-hash")
+        }
+        guard let count64 = root["piece count"]?.integer, count64 >= 0, count64 < 1 << 32 else {
+            throw .corrupt("no valid piece count")
+        }
+        let count = Int(count64)
+        guard let fieldBytes = root["verified"]?.bytes, let verified = Bitfield(bytes: fieldBytes, count: count) else {
+            throw .corrupt("the verified-pieces field does not match the piece count")
+        }
+        guard let list = root["files"]?.list else { throw .corrupt("no file list") }
+        var files: [FileState] = []
+        for entry in list {
+            guard let index = entry["index"]?.integer, index >= 0, index < 1 << 32 else {
+                throw .corrupt("a file entry has no valid index")
+            }
+            if let size = entry["size"]?.integer {
+                guard size >= 0, let seconds = entry["mtime"]?.integer, let nanoseconds = entry["mtime ns"]?.integer else {
+                    throw .corrupt("a file entry has no valid size and time")
+                }
+                files.append(FileState(index: Int(index), size: size, modifiedSeconds: seconds,
+                                       modifiedNanoseconds: nanoseconds))
+            } else {
+                files.append(FileState(index: Int(index), size: nil))
+            }
+        }
+        self.init(infoHash: hash, pieceCount: count, verified: verified, files: files)
+    }
+}
+
+/// Why stored resume data could not be read.
+public enum ResumeDataError: Error, Equatable, Sendable, CustomStringConvertible {
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let reason): return "the resume data is damaged (\(reason))"
+        }
+    }
+}
