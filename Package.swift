@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // MARK: - Libraries, lowest layer first
@@ -27,7 +29,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "TorrentCore",
+                "TorrentCore", "Bencode",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -43,13 +45,24 @@ let package = Package(
                 .product(name: "Collections", package: "swift-collections"),
             ]
         ),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "TorrentCore", "WireProtocol", "SwarmLogic", "Storage", "Bencode",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // MARK: - Command line
         .executableTarget(
             name: "rill",
             dependencies: [
-                "Bencode", "TorrentCore", "Storage",
+                "Bencode", "TorrentCore", "Storage", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -64,9 +77,16 @@ let package = Package(
         ),
         .testTarget(name: "SwarmLogicTests", dependencies: ["SwarmLogic", "TorrentCore"]),
         .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "TorrentCore", "WireProtocol", "SwarmLogic", "TestSupport",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "InteropTests",
             dependencies: ["TestSupport", "TorrentCore", "rill"],
-            resources: []
+            exclude: ["Scripts"]
         ),
     ]
 )

@@ -35,6 +35,24 @@ extension RillCommand {
     }
 }
 
+/// Async commands with the same error reporting as `RillCommand`.
+protocol AsyncRillCommand: AsyncParsableCommand {
+    func execute() async throws
+}
+
+extension AsyncRillCommand {
+    func run() async throws {
+        do {
+            try await execute()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            Terminal.printError("rill: \(String(describing: error))")
+            throw ExitCode.failure
+        }
+    }
+}
+
 /// Reads a whole file, turning failures into a sentence with the OS's reason.
 func readFileBytes(_ path: String, what: String = "file") throws -> [UInt8] {
     let fd = open(path, O_RDONLY)

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `rill` command line: a BitTorrent client for the terminal.
 @main
-struct Rill: ParsableCommand {
+struct Rill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rill",
         abstract: "A BitTorrent client for the terminal.",
@@ -11,9 +11,11 @@ struct Rill: ParsableCommand {
               rill info ubuntu.iso.torrent          show what a torrent contains
               rill create ~/Music/album -o album.torrent --tracker udp://tracker.example:1337
               rill check album.torrent --dir ~/Downloads
+              rill download album.torrent --dir ~/Downloads
+              rill seed album.torrent --dir ~/Music
             """,
         version: RillVersion.string,
-        subcommands: [InfoCommand.self, CreateCommand.self, CheckCommand.self]
+        subcommands: [InfoCommand.self, CreateCommand.self, CheckCommand.self, DownloadCommand.self, SeedCommand.self]
     )
 }
 

@@ -55,20 +55,20 @@ import TestSupport
     /// Each bad input gives exactly one line on standard error, exit status 1, and no stack trace.
     @Test(arguments: [
         (["info", "/no/such/file.torrent"], "cannot open torrent file '/no/such/file.torrent': No such file or directory"),
-        (["info", "CORRUPT"], "is not a valid torrent: not a torrent file (invalid bencode at byte 7"),
+        (["info", "CORRUPT"], "is not a valid torrent: not a torrent file (invalid bencode at byte 11: found 'X'"),
         (["info", "EVIL"], "is unsafe: it has a '..' component"),
         (["info", "magnet:?xt=urn:btih:123"], "is not 40 hex or 32 base32 characters"),
         (["check", "CORRUPT", "--dir", "/tmp"], "is not a valid torrent"),
         (["check", "GOOD", "--dir", "/no/such/folder"], "the download folder '/no/such/folder' does not exist"),
         (["create", "/no/such/folder"], "/no/such/folder"),
-        (["create", "EMPTYDIR"], "nothing"),
+        (["create", "EMPTYDIR"], "holds no data to share"),
         (["create", "PAYLOAD", "-o", "/proc/forbidden/x.torrent"], "cannot write '/proc/forbidden/x.torrent'"),
     ])
     func badInputGivesOneClearSentence(arguments: [String], expected: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write("corrupt.torrent", Array("d8:announceXXXX".utf8))
-        try dir.write("evil.torrent", Array("d4:infod5:filesld6:lengthi1e4:pathl2:..6:passwdee4:name1:x12:piece lengthi16384e6:pieces20:AAAAAAAAAAAAAAAAAAAAee".utf8))
+        try dir.write("evil.torrent", Array("d4:infod5:filesld6:lengthi1e4:pathl2:..6:passwdeee4:name1:x12:piece lengthi16384e6:pieces20:AAAAAAAAAAAAAAAAAAAAee".utf8))
         try FileManager.default.createDirectory(atPath: dir.file("emptydir"), withIntermediateDirectories: true)
         try dir.write("payload/a.bin", [1, 2, 3])
         let good = try RillBinary.run(["create", dir.file("payload"), "-o", dir.file("good.torrent")])

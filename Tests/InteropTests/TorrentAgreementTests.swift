@@ -57,7 +57,8 @@ import TestSupport
         let payload = try Self.makePayload(in: dir)
         let torrent = dir.file("lt.torrent")
         try Libtorrent.create(payload, output: torrent, v1Only: v1Only)
-        try expectAgreement(torrent)
+        // Transmission 3.00 cannot read hybrid v1+v2 torrents at all, so only libtorrent is asked there.
+        try expectAgreement(torrent, askTransmission: v1Only)
         if !v1Only {
             // A hybrid torrent pads files to piece boundaries (BEP 47); rill must show the pads as such.
             let rill = try RillBinary.info(torrent)
@@ -66,7 +67,8 @@ import TestSupport
     }
 
     /// rill's `info --json` says what libtorrent and transmission-show say about `torrent`.
-    private func expectAgreement(_ torrent: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectAgreement(_ torrent: String, askTransmission: Bool = true,
+                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
         let rill = try RillBinary.info(torrent)
         let lt = try Libtorrent.info(torrent)
         #expect(rill.info_hash == lt.info_hash, sourceLocation: sourceLocation)
@@ -77,6 +79,7 @@ import TestSupport
         #expect(rill.files?.map(\.length) == lt.files.map(\.size), sourceLocation: sourceLocation)
         #expect(rill.files?.map(\.padding) == lt.files.map(\.pad), sourceLocation: sourceLocation)
 
+        guard askTransmission else { return }
         let show = try Transmission.show(torrent)
         #expect(show.infoHash == rill.info_hash, sourceLocation: sourceLocation)
         #expect(show.pieceCount == rill.piece_count, sourceLocation: sourceLocation)

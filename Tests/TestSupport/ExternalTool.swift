@@ -9,10 +9,12 @@ public enum ExternalTool {
         public let stderr: String
     }
 
-    /// Full path of `name` on PATH (plus the sbin folders), or nil.
+    /// Full path of `name` on PATH or in the usual system folders (the test runner's PATH may be
+    /// trimmed), or nil.
     public static func find(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for folder in path.split(separator: ":") + ["/usr/sbin", "/sbin", "/usr/local/bin"] {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let standard = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        for folder in path.split(separator: ":").map(String.init) + standard {
             let candidate = "\(folder)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }

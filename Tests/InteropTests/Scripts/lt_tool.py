@@ -4,6 +4,10 @@
   lt_tool.py info TORRENT                 JSON: info-hash, pieces, files as libtorrent reads them
   lt_tool.py create PATH OUT [--v1-only] [--tracker URL] [--piece-size N]
   lt_tool.py check TORRENT SAVE_PATH      JSON: which pieces libtorrent finds valid on disk
+  lt_tool.py seed TORRENT SAVE_PATH --listen IP:PORT [--seconds N]
+      seeds until killed (or N seconds); prints "ready" once listening and checked
+  lt_tool.py download TORRENT SAVE_PATH --listen IP:PORT --peer IP:PORT [--seconds N]
+      downloads from the given peer; exits 0 when complete, 1 on timeout
 
 Everything stays on 127.0.0.1: no DHT, LSD, UPnP or NAT-PMP, and the check session listens on loopback only.
 """
@@ -77,6 +81,72 @@ def check(torrent, save_path):
     print(json.dumps({"pieces": pieces, "num_have": sum(pieces)}))
 
 
+def loopback_session(listen):
+    settings = {
+        "listen_interfaces": listen,
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_ip_notifier": False,
+        "allow_multiple_connections_per_ip": True,
+        "dht_bootstrap_nodes": "",
+        # rill does not speak MSE/PE encryption yet; libtorrent would open encrypted and give up.
+        "out_enc_policy": 2,
+        "in_enc_policy": 1,
+        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
+    }
+    return lt.session(settings)
+
+
+def option(rest, name, default=None):
+    for i, a in enumerate(rest):
+        if a == name and i + 1 < len(rest):
+            return rest[i + 1]
+    return default
+
+
+def seed(torrent, save_path, rest):
+    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"))
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(torrent)
+    params.save_path = save_path
+    params.flags |= lt.torrent_flags.seed_mode if "--seed-mode" in rest else 0
+    handle = ses.add_torrent(params)
+    deadline = time.time() + float(option(rest, "--seconds", "600"))
+    while time.time() < deadline:
+        status = handle.status()
+        if status.is_seeding:
+            break
+        time.sleep(0.05)
+    print("ready %d" % ses.listen_port(), flush=True)
+    while time.time() < deadline:
+        time.sleep(0.5)
+
+
+def download(torrent, save_path, rest):
+    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"))
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(torrent)
+    params.save_path = save_path
+    handle = ses.add_torrent(params)
+    host, port = option(rest, "--peer").rsplit(":", 1)
+    deadline = time.time() + float(option(rest, "--seconds", "120"))
+    handle.connect_peer((host, int(port)))
+    last_connect = time.time()
+    while time.time() < deadline:
+        status = handle.status()
+        if status.is_seeding:
+            print(json.dumps({"complete": True, "total_download": status.total_payload_download}), flush=True)
+            return
+        if time.time() - last_connect > 5 and status.num_peers == 0:
+            handle.connect_peer((host, int(port)))
+            last_connect = time.time()
+        time.sleep(0.1)
+    print(json.dumps({"complete": False, "progress": handle.status().progress}), flush=True)
+    sys.exit(1)
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "info":
         info(argv[1])
@@ -87,6 +157,10 @@ def main(argv):
         create(argv[1], argv[2], "--v1-only" in rest, trackers, sizes[0] if sizes else 0)
     elif len(argv) >= 3 and argv[0] == "check":
         check(argv[1], argv[2])
+    elif len(argv) >= 3 and argv[0] == "seed":
+        seed(argv[1], argv[2], argv[3:])
+    elif len(argv) >= 3 and argv[0] == "download":
+        download(argv[1], argv[2], argv[3:])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -1,0 +1,124 @@
+import Logging
+internal import NIOCore
+internal import NIOPosix
+import Storage
+import TorrentCore
+
+/// A running BitTorrent engine: one listening port, any number of torrents.
+///
+/// Methods are safe to call from any thread or task; the work happens on the session's own
+/// event loop and thread pools. Call `shutdown()` before dropping the session.
+public final class Session: Sendable {
+    let core: SessionCore
+
+    /// Starts listening; throws when the port cannot be bound.
+    public init(configuration: SessionConfiguration = SessionConfiguration(),
+                logger: Logger = Logger(label: "rill.engine")) async throws {
+        core = SessionCore(configuration: configuration, logger: logger)
+        do {
+            try await core.start().get()
+        } catch {
+            try? await core.diskPool.shutdownGracefully()
+            try? await core.group.shutdownGracefully()
+            throw SessionError.cannotListen(host: configuration.listenHost, port: configuration.listenPort,
+                                            reason: String(describing: error))
+        }
+    }
+
+    /// The TCP port peers can reach us on.
+    public var listeningPort: Int {
+        get async { (try? await core.loop.submit { [core] in core.listeningPort }.get()) ?? 0 }
+    }
+
+    /// Adds a torrent whose data lives (or will live) in `downloadDirectory`: finds which pieces
+    /// are already there (trusting resume data when the files are unchanged), then starts it.
+    /// `progress` reports the check.
+    public func add(_ metainfo: Metainfo, downloadDirectory: String, options: TorrentOptions = TorrentOptions(),
+                    progress: PieceHasher.Progress? = nil) async throws -> InfoHash {
+        let core = self.core
+        let info = metainfo.info
+        let resume = options.useResumeData ? core.resumeStore : nil
+        let prepared = core.diskPool.runIfActive(eventLoop: core.loop) { () throws -> (FileStorage, Bitfield) in
+            let result = try DataChecker.check(info: info, root: downloadDirectory, resume: resume,
+                                               threads: PieceHasher.defaultThreads, progress: progress)
+            let storage = try FileStorage(root: downloadDirectory, layout: info.layout, mode: .readWrite)
+            if !result.verified.isComplete { try storage.prepare() }
+            return (storage, result.verified)
+        }
+        let (storage, verified) = try await prepared.get()
+        return try await core.loop.submit {
+            if core.torrent(for: info.infoHash) != nil { throw SessionError.duplicateTorrent(info.infoHash) }
+            let torrent = TorrentRuntime(metainfo: metainfo, downloadRoot: downloadDirectory, options: options,
+                                         core: core, storage: storage, verified: verified)
+            core.add(torrent)
+            torrent.tick()
+            return info.infoHash
+        }.get()
+    }
+
+    /// Adds peer addresses to try for a torrent (from the command line, a magnet link, …).
+    public func addPeers(_ peers: [PeerEndpoint], to infoHash: InfoHash, source: PeerSource = .manual) {
+        let core = self.core
+        core.loop.execute { core.torrent(for: infoHash)?.addCandidates(peers, source: source) }
+    }
+
+    /// The torrent's current numbers, or nil when it is not in the session.
+    public func stats(for infoHash: InfoHash) async -> TorrentStats? {
+        let core = self.core
+        return try? await core.loop.submit { core.torrent(for: infoHash)?.stats() }.get()
+    }
+
+    /// Returns once every wanted piece of the torrent is verified.
+    public func waitUntilComplete(_ infoHash: InfoHash) async throws {
+        let core = self.core
+        let future = try await core.loop.submit { () throws -> EventLoopFuture<Void> in
+            guard let torrent = core.torrent(for: infoHash) else { throw SessionError.unknownTorrent(infoHash) }
+            return torrent.whenComplete()
+        }.get()
+        try await future.get()
+    }
+
+    /// Things that happened since the last call, oldest first.
+    public func drainEvents() async -> [EngineEvent] {
+        let core = self.core
+        return (try? await core.loop.submit { core.drainEvents() }.get()) ?? []
+    }
+
+    /// Stops one torrent, saves its resume data and removes it from the session.
+    public func remove(_ infoHash: InfoHash) async {
+        let core = self.core
+        let stopped = try? await core.loop.submit { () -> EventLoopFuture<Void>? in
+            guard let torrent = core.torrent(for: infoHash) else { return nil }
+            core.remove(infoHash)
+            return torrent.stop()
+        }.get()
+        if let stopped { try? await stopped.get() }
+    }
+
+    /// Stops every torrent (saving resume data, telling trackers), closes all connections and
+    /// threads. The session cannot be used afterwards.
+    public func shutdown() async {
+        let core = self.core
+        if let done = try? await core.loop.submit({ core.shutdown() }).get() {
+            try? await done.get()
+        }
+        await core.trackerClient?.shutdown()
+        try? await core.diskPool.shutdownGracefully()
+        try? await core.group.shutdownGracefully()
+    }
+}
+
+/// Why the session refused a request.
+public enum SessionError: Error, CustomStringConvertible, Sendable {
+    case cannotListen(host: String, port: Int, reason: String)
+    case duplicateTorrent(InfoHash)
+    case unknownTorrent(InfoHash)
+
+    public var description: String {
+        switch self {
+        case .cannotListen(let host, let port, let reason): "cannot listen on \(host):\(port): \(reason)"
+        case .duplicateTorrent(let hash): "the torrent \(hash) is already in the session"
+        case .unknownTorrent(let hash): "no torrent \(hash) in the session"
+        }
+    }
+}

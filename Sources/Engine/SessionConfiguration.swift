@@ -1,0 +1,54 @@
+import TorrentCore
+
+/// Settings of one engine session: where it listens and how much it may do at once.
+public struct SessionConfiguration: Sendable {
+    /// Address to accept peers on; `0.0.0.0` for every IPv4 address, `::` for IPv6 and IPv4.
+    public var listenHost: String = "0.0.0.0"
+    /// TCP port for incoming peers; 0 lets the system choose.
+    public var listenPort: Int = 6881
+    /// Open peer connections across all torrents.
+    public var maxConnections = 200
+    /// Open peer connections per torrent.
+    public var maxConnectionsPerTorrent = 80
+    /// Outgoing connections still connecting or handshaking.
+    public var maxHalfOpen = 32
+    /// Regular upload slots per torrent (one optimistic slot comes on top).
+    public var uploadSlots = 4
+    /// Bytes per second for all torrents together; nil means unlimited.
+    public var downloadRateLimit: Int?
+    public var uploadRateLimit: Int?
+    /// Folder for resume data; nil keeps none.
+    public var resumeFolder: String?
+    /// Threads that hash and write pieces and read blocks for upload.
+    public var diskThreads = 2
+    /// Whether to ask the torrents' trackers for peers.
+    public var useTrackers = true
+    /// Client name sent in the extension handshake.
+    public var clientName = "rill/0.1.0"
+
+    public init() {}
+}
+
+/// Per-torrent choices made when adding it.
+public struct TorrentOptions: Sendable {
+    /// Keep uploading once every wanted piece is verified.
+    public var seedWhenComplete = true
+    /// Download pieces in order (for streaming) instead of rarest first.
+    public var sequential = false
+    /// Priority per file (same order as the torrent's files); nil means all normal.
+    public var filePriorities: [FilePriority]?
+    /// Per-torrent rate limits in bytes per second.
+    public var downloadRateLimit: Int?
+    public var uploadRateLimit: Int?
+    /// Trust resume data instead of rehashing when the files are unchanged.
+    public var useResumeData = true
+
+    public init() {}
+}
+
+/// How much a user wants one file of a torrent.
+public enum FilePriority: Int, Sendable, CaseIterable, Comparable {
+    case skip = 0, low, normal, high
+
+    public static func < (a: FilePriority, b: FilePriority) -> Bool { a.rawValue < b.rawValue }
+}

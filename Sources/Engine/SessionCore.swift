@@ -1,0 +1,200 @@
+import Logging
+internal import NIOCore
+internal import NIOPosix
+import Storage
+import SwarmLogic
+import TorrentCore
+import WireProtocol
+
+/// The state of a session: listening socket, torrents, connection counts. Everything except
+/// the immutable properties is touched only on `loop`, the session's single event loop, which
+/// also runs every peer connection; disk and hashing work goes to `diskPool`.
+final class SessionCore: @unchecked Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let loop: EventLoop
+    let diskPool: NIOThreadPool
+    let configuration: SessionConfiguration
+    let peerID: PeerID
+    let log: Logger
+    let resumeStore: ResumeStore?
+    private let origin = ContinuousClock.now
+    var random = SystemRandomNumberGenerator()
+
+    private(set) var listeningPort = 0
+    private var server: Channel?
+    private var ticker: RepeatedTask?
+    private(set) var torrents: [InfoHash: TorrentRuntime] = [:]
+    private var connectionCount = 0
+    private var halfOpen = 0
+    private var nextPeerKey: UInt64 = 1
+    private(set) var trackerClient: TrackerClient?
+    var pendingGoodbyes: [EventLoopFuture<Void>] = []
+    private var events: [EngineEvent] = []
+    private var droppedEvents = 0
+    private static let maxEvents = 1000
+
+    init(configuration: SessionConfiguration, logger: Logger) {
+        self.configuration = configuration
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = group.next()
+        diskPool = NIOThreadPool(numberOfThreads: max(1, configuration.diskThreads))
+        diskPool.start()
+        var generator = SystemRandomNumberGenerator()
+        peerID = PeerID.generate(using: &generator)
+        log = logger
+        resumeStore = configuration.resumeFolder.map { ResumeStore(folder: $0) }
+        if configuration.useTrackers {
+            trackerClient = TrackerClient(eventLoopGroup: group)
+        }
+    }
+
+    var now: SwarmInstant { SwarmInstant(ContinuousClock.now, since: origin) }
+
+    /// Connections we may still open now.
+    var connectionRoom: Int {
+        max(0, min(configuration.maxConnections - connectionCount, configuration.maxHalfOpen - halfOpen))
+    }
+
+    // MARK: - Start and stop
+
+    func start() -> EventLoopFuture<Void> {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try acceptIncoming(channel)
+                }
+            }
+        return bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).map { [self] channel in
+            server = channel
+            listeningPort = channel.localAddress?.port ?? configuration.listenPort
+            ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in
+                for torrent in torrents.values { torrent.tick() }
+            }
+            log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")
+        }
+    }
+
+    func shutdown() -> EventLoopFuture<Void> {
+        ticker?.cancel()
+        let stops = torrents.values.map { $0.stop() }
+        return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
+            // Trackers get a few seconds to hear our `stopped`; we do not wait longer.
+            let promise = loop.makePromise(of: Void.self)
+            var done = false
+            let timeout = loop.assumeIsolated().scheduleTask(in: .seconds(3)) {
+                if !done { done = true; promise.succeed(()) }
+            }
+            EventLoopFuture.andAllComplete(pendingGoodbyes, on: loop).assumeIsolated().whenComplete { _ in
+                timeout.cancel()
+                if !done { done = true; promise.succeed(()) }
+            }
+            return promise.futureResult
+        }.flatMap { [self] in
+            server?.close() ?? loop.makeSucceededFuture(())
+        }.recover { _ in }
+    }
+
+    // MARK: - Torrents
+
+    func add(_ torrent: TorrentRuntime) {
+        torrents[torrent.infoHash] = torrent
+    }
+
+    func remove(_ infoHash: InfoHash) {
+        torrents[infoHash] = nil
+    }
+
+    func torrent(for infoHash: InfoHash) -> TorrentRuntime? { torrents[infoHash] }
+
+    // MARK: - Connections
+
+    private func makeKey() -> PeerKey {
+        defer { nextPeerKey += 1 }
+        return PeerKey(nextPeerKey)
+    }
+
+    private func addHandlers(to channel: Channel, connection: PeerConnection) throws {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(PeerStreamDecoder()))
+        try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection))
+    }
+
+    private func acceptIncoming(_ channel: Channel) throws {
+        guard connectionCount < configuration.maxConnections,
+              let address = channel.remoteAddress, let host = address.ipAddress, let port = address.port,
+              let remotePort = UInt16(exactly: port)
+        else {
+            channel.close(promise: nil)
+            return
+        }
+        connectionCount += 1
+        let connection = PeerConnection(key: makeKey(), endpoint: PeerEndpoint(host: host, port: remotePort),
+                                        direction: .incoming, core: self, torrent: nil)
+        try addHandlers(to: channel, connection: connection)
+        scheduleHandshakeTimeout(connection)
+    }
+
+    func connect(to endpoint: PeerEndpoint, for torrent: TorrentRuntime) {
+        connectionCount += 1
+        halfOpen += 1
+        let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, core: self, torrent: torrent)
+        ClientBootstrap(group: loop)
+            .connectTimeout(.seconds(10))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try addHandlers(to: channel, connection: connection) }
+            }
+            .connect(host: endpoint.host, port: Int(endpoint.port))
+            .assumeIsolated()
+            .whenComplete { [self] result in
+                halfOpen -= 1
+                switch result {
+                case .success:
+                    scheduleHandshakeTimeout(connection)
+                case .failure(let error):
+                    connectionCount -= 1
+                    log.debug("cannot connect to \(endpoint): \(error)")
+                    torrent.connectionFailed(endpoint)
+                }
+            }
+    }
+
+    private func scheduleHandshakeTimeout(_ connection: PeerConnection) {
+        loop.scheduleTask(in: .seconds(20)) {
+            if connection.state == .handshaking || connection.state == .connecting {
+                connection.close(reason: "no handshake within 20 s")
+            }
+        }
+    }
+
+    func connectionClosed(_ connection: PeerConnection) {
+        connectionCount -= 1
+    }
+
+    /// True for an address that is this session itself (trackers list the announcer too).
+    func isOwnAddress(_ endpoint: PeerEndpoint) -> Bool {
+        guard Int(endpoint.port) == listeningPort else { return false }
+        return endpoint.host == configuration.listenHost || endpoint.host.hasPrefix("127.") || endpoint.host == "::1"
+            || configuration.listenHost == "0.0.0.0" || configuration.listenHost == "::"
+    }
+
+    // MARK: - Events
+
+    func recordEvent(_ event: EngineEvent) {
+        guard events.count < Self.maxEvents else {
+            droppedEvents += 1
+            return
+        }
+        events.append(event)
+    }
+
+    func drainEvents() -> [EngineEvent] {
+        var out = events
+        if droppedEvents > 0 { out.append(.dropped(count: droppedEvents)) }
+        events.removeAll(keepingCapacity: true)
+        droppedEvents = 0
+        return out
+    }
+}

@@ -1,0 +1,52 @@
+internal import Crypto
+internal import NIOCore
+internal import NIOPosix
+import Storage
+import TorrentCore
+
+/// Hashes assembled pieces and writes the good ones to disk, on the disk thread pool.
+///
+/// A piece is assembled in memory from its blocks, so it is hashed without reading it back and
+/// written with one call per file it touches.
+struct PieceVerifier: Sendable {
+    enum Outcome: Sendable {
+        case verified
+        case hashMismatch
+        case writeFailed(StorageError)
+    }
+
+    let pool: NIOThreadPool
+    let storage: any TorrentStorage
+    let info: TorrentInfo
+
+    func verifyAndWrite(piece: Int, data: [UInt8], on loop: EventLoop) -> EventLoopFuture<Outcome> {
+        let storage = self.storage
+        let expected = Array(info.hash(ofPiece: piece))
+        return pool.runIfActive(eventLoop: loop) {
+            let digest = data.withUnsafeBytes { buffer -> [UInt8] in
+                var hasher = Insecure.SHA1()
+                hasher.update(bufferPointer: buffer)
+                return Array(hasher.finalize())
+            }
+            guard digest == expected else { return Outcome.hashMismatch }
+            do throws(StorageError) {
+                try storage.write(piece: piece, offset: 0, bytes: data)
+            } catch {
+                return .writeFailed(error)
+            }
+            return .verified
+        }
+    }
+
+    func read(_ piece: Int, offset: Int, length: Int, on loop: EventLoop) -> EventLoopFuture<ByteBuffer> {
+        let storage = self.storage
+        return pool.runIfActive(eventLoop: loop) {
+            var buffer = ByteBufferAllocator().buffer(capacity: length)
+            try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { pointer in
+                try storage.read(piece: piece, offset: offset, into: UnsafeMutableRawBufferPointer(rebasing: pointer[0..<length]))
+                return length
+            }
+            return buffer
+        }
+    }
+}

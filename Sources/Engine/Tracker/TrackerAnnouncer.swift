@@ -1,0 +1,96 @@
+internal import NIOCore
+import SwarmLogic
+import TorrentCore
+import WireProtocol
+
+/// Announces one torrent to its trackers (BEP 12 tiers), on the schedule they ask for, backing
+/// off on failures. Confined to the session's event loop; the network calls run as tasks.
+final class TrackerAnnouncer: @unchecked Sendable {
+    private unowned let core: SessionCore
+    private var tiers: TrackerTiers
+    private var schedule = AnnounceSchedule()
+    private var nextAnnounce: SwarmInstant
+    private var inFlight = false
+    private var started = false
+    private var trackerID: [UInt8]?
+    private let key: UInt32
+    private(set) var lastError: String?
+    private(set) var seeders: Int?
+    private(set) var leechers: Int?
+
+    init(tiers: [[String]], core: SessionCore) {
+        self.core = core
+        self.tiers = TrackerTiers(tiers: tiers, using: &core.random)
+        self.key = UInt32.random(in: .min ... .max, using: &core.random)
+        self.nextAnnounce = core.now
+    }
+
+    func tick(_ torrent: TorrentRuntime) {
+        guard !inFlight, core.now >= nextAnnounce else { return }
+        announce(torrent, event: started ? .none : .started)
+    }
+
+    func completed(_ torrent: TorrentRuntime) {
+        guard started else { return }
+        tiers.restartRound()
+        announce(torrent, event: .completed)
+    }
+
+    /// Tells the trackers we leave; waits at most a few seconds for them.
+    func stopped(_ torrent: TorrentRuntime) {
+        guard started, let url = tiers.current, let client = core.trackerClient else { return }
+        let request = makeRequest(torrent, event: .stopped)
+        let promise = core.loop.makePromise(of: Void.self)
+        promise.completeWithTask {
+            _ = try? await client.announce(url: url, request: request)
+        }
+        core.pendingGoodbyes.append(promise.futureResult)
+    }
+
+    private func makeRequest(_ torrent: TorrentRuntime, event: AnnounceEvent) -> AnnounceRequest {
+        let left = Int64(torrent.stats().bytesLeft)
+        var request = AnnounceRequest(
+            infoHash: torrent.infoHash, peerID: core.peerID.bytes, port: UInt16(clamping: core.listeningPort),
+            uploaded: Int64(torrent.uploaded), downloaded: Int64(torrent.downloaded), left: left, event: event)
+        request.key = key
+        request.trackerID = trackerID
+        request.numWant = torrent.isSeeding ? 20 : 80
+        return request
+    }
+
+    private func announce(_ torrent: TorrentRuntime, event: AnnounceEvent) {
+        guard let url = tiers.current, let client = core.trackerClient else { return }
+        inFlight = true
+        let request = makeRequest(torrent, event: event)
+        let promise = core.loop.makePromise(of: AnnounceResponse.self)
+        promise.completeWithTask { try await client.announce(url: url, request: request) }
+        promise.futureResult.assumeIsolated().whenComplete { [self] result in
+            inFlight = false
+            switch result {
+            case .success(let response):
+                started = true
+                tiers.currentSucceeded()
+                if let id = response.trackerID { trackerID = id }
+                seeders = response.seeders
+                leechers = response.leechers
+                lastError = response.warning.map { "tracker warning: \($0)" }
+                torrent.trackerMessage = lastError
+                let wait = schedule.succeeded(interval: response.interval, minInterval: response.minInterval)
+                nextAnnounce = core.now.advanced(by: wait)
+                let others = response.peers.filter { !core.isOwnAddress($0) }
+                core.log.info("tracker \(url) gave \(others.count) peers")
+                torrent.addCandidates(others, source: .tracker)
+            case .failure(let error):
+                lastError = String(describing: error)
+                torrent.trackerMessage = lastError
+                core.log.warning("announce failed: \(error)")
+                switch tiers.currentFailed() {
+                case .tryNext:
+                    nextAnnounce = core.now
+                case .roundFailed:
+                    nextAnnounce = core.now.advanced(by: schedule.failed(using: &core.random))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import ArgumentParser
+import Dispatch
+import Engine
+import Foundation
+import Logging
+import TorrentCore
+
+/// Options shared by `rill download` and `rill seed`.
+struct TransferOptions: ParsableArguments {
+    @Argument(help: "The .torrent file.", completion: .file(extensions: ["torrent"]))
+    var torrent: String
+
+    @Option(help: "The folder that holds (or will hold) the torrent's data.")
+    var dir: String
+
+    @Option(help: "TCP port to accept peers on (0: any free port).")
+    var port: Int = 6881
+
+    @Option(help: "Address to accept peers on (0.0.0.0: all IPv4, '::': IPv6 and IPv4).")
+    var listen: String = "0.0.0.0"
+
+    @Option(name: .customLong("peer"), help: "A peer to connect to, as HOST:PORT or [IPv6]:PORT (repeatable).")
+    var peers: [String] = []
+
+    @Flag(help: "Do not contact the torrent's trackers (use --peer addresses only).")
+    var noTrackers = false
+
+    @Flag(help: "Log connections and tracker replies to standard error.")
+    var verbose = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        for peer in peers where PeerEndpoint(parsing: peer) == nil {
+            throw ValidationError("--peer '\(peer)' is not HOST:PORT")
+        }
+    }
+
+    func loadTorrent() throws -> Metainfo {
+        let bytes = try readFileBytes(torrent, what: "torrent file")
+        do {
+            return try Metainfo(bytes: bytes)
+        } catch {
+            throw CLIError("'\(torrent)' is not a valid torrent: \(error)")
+        }
+    }
+
+    func sessionConfiguration() -> SessionConfiguration {
+        var configuration = SessionConfiguration()
+        configuration.listenHost = listen
+        configuration.listenPort = port
+        configuration.useTrackers = !noTrackers
+        configuration.resumeFolder = RillPaths.resumeFolder
+        return configuration
+    }
+
+    func makeLogger() -> Logger {
+        let level: Logger.Level = verbose ? .debug : .warning
+        var logger = Logger(label: "rill") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Runs one torrent in a session until it is done (or forever when seeding), printing progress,
+/// and stops cleanly on SIGINT or SIGTERM.
+struct TransferRunner {
+    let options: TransferOptions
+    let keepSeeding: Bool
+    let verb: String
+
+    func run() async throws {
+        let meta = try options.loadTorrent()
+        for warning in meta.warnings { Terminal.printError("rill: warning: \(warning)") }
+        var isFolder: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: options.dir, isDirectory: &isFolder) {
+            do {
+                try FileManager.default.createDirectory(atPath: options.dir, withIntermediateDirectories: true)
+            } catch {
+                throw CLIError("cannot create the download folder '\(options.dir)': \(error.localizedDescription)")
+            }
+        } else if !isFolder.boolValue {
+            throw CLIError("'\(options.dir)' is a file, not a folder")
+        }
+
+        let session = try await Session(configuration: options.sessionConfiguration(), logger: options.makeLogger())
+        let signals = SignalWatcher()
+        let progress = ProgressLine("checking")
+        var torrentOptions = TorrentOptions()
+        torrentOptions.seedWhenComplete = keepSeeding
+        let infoHash: InfoHash
+        do {
+            infoHash = try await session.add(meta, downloadDirectory: options.dir, options: torrentOptions) { done, total in
+                progress.update(done: done, total: total)
+            }
+        } catch {
+            progress.finish()
+            await session.shutdown()
+            throw CLIError("cannot start '\(meta.name)': \(error)")
+        }
+        progress.finish()
+        let peers = options.peers.compactMap(PeerEndpoint.init(parsing:))
+        if !peers.isEmpty { session.addPeers(peers, to: infoHash) }
+        let port = await session.listeningPort
+        Terminal.printError("rill: \(verb) \(meta.name) (\(meta.infoHash.hex)), listening on port \(port)")
+
+        let display = StatusDisplay()
+        var announcedComplete = false
+        while true {
+            guard let stats = await session.stats(for: infoHash) else { break }
+            if case .failed(let reason) = stats.phase {
+                display.finish()
+                await session.shutdown()
+                throw CLIError("\(meta.name): \(reason)")
+            }
+            if stats.isComplete && !announcedComplete {
+                announcedComplete = true
+                display.show(stats, force: true)
+                display.finish()
+                Terminal.printError("rill: \(meta.name) is complete: \(ByteCount.format(meta.info.totalLength)) verified")
+                if !keepSeeding { break }
+            }
+            display.show(stats)
+            if signals.received {
+                display.finish()
+                Terminal.printError("rill: stopping; resume data is saved")
+                await session.shutdown()
+                if stats.isComplete || keepSeeding { return }
+                throw ExitCode(130)
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        await session.shutdown()
+    }
+}
+
+/// `rill download`: fetches a torrent, verifies it, and exits when every piece is good.
+struct DownloadCommand: AsyncRillCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "download",
+        abstract: "Download a torrent, then exit (or keep seeding with --seed).",
+        discussion: """
+            Finds peers through the torrent's trackers and any --peer addresses, downloads every \
+            piece, checks each against its hash, and exits 0 once all are verified. Data already \
+            in DIR is checked first (or trusted from resume data), so an interrupted download \
+            continues where it stopped. Ctrl-C stops cleanly and keeps what was verified.
+            """
+    )
+
+    @OptionGroup var transfer: TransferOptions
+
+    @Flag(help: "Keep seeding after the download completes, until Ctrl-C or SIGTERM.")
+    var seed = false
+
+    func execute() async throws {
+        try await TransferRunner(options: transfer, keepSeeding: seed, verb: "downloading").run()
+    }
+}
+
+/// `rill seed`: shares data that is already on disk.
+struct SeedCommand: AsyncRillCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed",
+        abstract: "Share a torrent whose data is already on disk, until Ctrl-C or SIGTERM.",
+        discussion: """
+            Checks the data in DIR against the torrent (or trusts valid resume data), then \
+            uploads to peers from the trackers and any --peer addresses. Missing pieces are \
+            downloaded first when peers have them.
+            """
+    )
+
+    @OptionGroup var transfer: TransferOptions
+
+    func execute() async throws {
+        try await TransferRunner(options: transfer, keepSeeding: true, verb: "seeding").run()
+    }
+}
+
+/// Notices SIGINT and SIGTERM so the command can stop cleanly instead of dying.
+final class SignalWatcher: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = SpinLock()
+    private var flag = false
+
+    init() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in lock.withLock { flag = true } }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var received: Bool { lock.withLock { flag } }
+}
+
+/// Progress for a transfer: one rewritten line on a terminal, a plain line every few seconds otherwise.
+final class StatusDisplay {
+    private let isTerminal = Terminal.standardErrorIsTerminal
+    private var lastPlain = ContinuousClock.now - .seconds(60)
+    private var lastDraw = ContinuousClock.now - .seconds(60)
+
+    func show(_ stats: TorrentStats, force: Bool = false) {
+        let now = ContinuousClock.now
+        let line = Self.describe(stats)
+        if isTerminal {
+            guard force || now - lastDraw >= .milliseconds(500) else { return }
+            lastDraw = now
+            Terminal.writeStandardError("\r\u{1B}[2K" + line)
+        } else {
+            guard force || now - lastPlain >= .seconds(5) else { return }
+            lastPlain = now
+            Terminal.writeStandardError(line + "\n")
+        }
+    }
+
+    func finish() {
+        if isTerminal { Terminal.writeStandardError("\r\u{1B}[2K") }
+    }
+
+    static func describe(_ stats: TorrentStats) -> String {
+        var parts = [
+            "\(Format.fixed(stats.progress * 100, 1))%",
+            "↓ \(ByteCount.format(Int(stats.downloadRate)))/s",
+            "↑ \(ByteCount.format(Int(stats.uploadRate)))/s",
+            "peers \(stats.peersConnected) (\(stats.seedsConnected) seeds)",
+        ]
+        if let eta = stats.eta { parts.append("ETA \(Self.duration(eta))") }
+        if stats.isComplete { parts.append("seeding, \(ByteCount.format(stats.uploaded)) sent") }
+        if stats.hashFailures > 0 { parts.append("\(stats.hashFailures) bad pieces refetched") }
+        if let message = stats.trackerMessage { parts.append(message) }
+        return parts.joined(separator: "  ")
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total >= 3600 { return "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" }
+        return "\(total / 60):\(String(format: "%02d", total % 60))"
+    }
+}

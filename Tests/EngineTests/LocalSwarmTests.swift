@@ -1,0 +1,109 @@
+import Engine
+import Foundation
+import Storage
+import Testing
+import TestSupport
+import TorrentCore
+
+/// rill sessions trading with each other over 127.0.0.1.
+@Suite(.timeLimit(.minutes(2))) struct LocalSwarmTests {
+    @Test func rillSeedsToRill() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "movie", files: [("movie.bin", 3_000_123)])
+        let seeder = try await SwarmFixture.session()
+        let leecher = try await SwarmFixture.session()
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        #expect(await leecher.stats(for: hash)?.piecesHave == 0)
+        leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)
+
+        try await withTimeout(60, "download") { try await leecher.waitUntilComplete(hash) }
+        let stats = try #require(await leecher.stats(for: hash))
+        #expect(stats.isComplete)
+        #expect(stats.downloaded >= meta.info.totalLength)
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        #expect(await seeder.stats(for: hash)?.uploaded ?? 0 >= meta.info.totalLength)
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+
+    @Test func severalLeechersAtOnceAllFinish() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "set", files: [("a.bin", 1_500_000), ("b.bin", 700_001)])
+        let seeder = try await SwarmFixture.session()
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        let seedAddress = await SwarmFixture.endpoint(of: seeder)
+        var leechers: [Session] = []
+        for index in 0..<3 {
+            let leecher = try await SwarmFixture.session()
+            _ = try await leecher.add(meta, downloadDirectory: dir.file("leech\(index)"))
+            leechers.append(leecher)
+        }
+        // Each leecher knows the seed and the leechers before it, so pieces also flow between them.
+        var addresses = [seedAddress]
+        for leecher in leechers {
+            leecher.addPeers(addresses, to: meta.infoHash)
+            addresses.append(await SwarmFixture.endpoint(of: leecher))
+        }
+        for (index, leecher) in leechers.enumerated() {
+            try await withTimeout(60, "leecher \(index)") { try await leecher.waitUntilComplete(meta.infoHash) }
+            #expect(sameFiles(meta, dir.file("seed"), dir.file("leech\(index)")))
+        }
+        for leecher in leechers { await leecher.shutdown() }
+        await seeder.shutdown()
+    }
+
+    @Test func skippedFileIsNotDownloaded() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(
+            in: dir, name: "album",
+            files: [("cd1/one.bin", 400_000), ("empty.txt", 0), ("cd2/skipped.bin", 900_000), ("three.bin", 300_000)])
+        let seeder = try await SwarmFixture.session()
+        let leecher = try await SwarmFixture.session()
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        let skipped = try #require(meta.info.files.firstIndex { $0.path.last == "skipped.bin" })
+        var options = TorrentOptions()
+        options.filePriorities = meta.info.files.indices.map { $0 == skipped ? .skip : .normal }
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"), options: options)
+        leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)
+        try await withTimeout(60, "download") { try await leecher.waitUntilComplete(hash) }
+
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech"), except: [skipped]))
+        #expect(FileManager.default.fileExists(atPath: dir.file("leech/album/empty.txt")), "zero-length files are created")
+        let stats = try #require(await leecher.stats(for: hash))
+        #expect(stats.piecesHave < stats.pieceCount, "pieces only in the skipped file stay missing")
+        #expect(stats.downloaded < meta.info.totalLength - 800_000)
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+
+    @Test func restartedDownloadKeepsVerifiedPieces() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "big", files: [("big.bin", 2_000_000)])
+        // Half the data is already in place, as if an earlier run stopped midway.
+        let original = try Data(contentsOf: URL(fileURLWithPath: dir.file("seed/big/big.bin")))
+        var partial = original
+        partial.replaceSubrange(1_000_000..<2_000_000, with: Data(count: 1_000_000))
+        try dir.write("leech/big/big.bin", Array(partial))
+
+        let seeder = try await SwarmFixture.session()
+        let leecher = try await SwarmFixture.session(resumeFolder: dir.file("resume"))
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        let before = try #require(await leecher.stats(for: hash))
+        #expect(before.piecesHave >= 1_000_000 / meta.info.pieceLength - 1)
+        leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)
+        try await withTimeout(60, "download") { try await leecher.waitUntilComplete(hash) }
+        let after = try #require(await leecher.stats(for: hash))
+        #expect(after.downloaded <= meta.info.totalLength - before.piecesHave * meta.info.pieceLength + meta.info.pieceLength,
+                "only missing pieces are fetched")
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        await leecher.shutdown()
+        await seeder.shutdown()
+        #expect(FileManager.default.fileExists(atPath: dir.file("resume/\(hash.hex).resume")))
+    }
+}

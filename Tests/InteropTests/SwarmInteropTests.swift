@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// rill trading real data with libtorrent and Transmission over 127.0.0.0/8.
+@Suite(.serialized) struct SwarmInteropTests {
+    static let haveLibtorrent = ExternalTool.toolsRequired || ExternalTool.hasPythonLibtorrent
+    static let haveTransmission = ExternalTool.toolsRequired || ExternalTool.find("transmission-cli") != nil
+
+    static func requireLibtorrent() throws {
+        try #require(ExternalTool.hasPythonLibtorrent, "python3-libtorrent is not installed (CI must have it)")
+    }
+
+    /// Starts `rill seed` and returns it with the port it listens on.
+    static func startRillSeeder(torrent: String, dir: String, host: String, home: String) throws -> (BackgroundProcess, Int) {
+        let seeder = try BackgroundProcess(RillBinary.path, ["seed", torrent, "--dir", dir, "--port", "0",
+                                                             "--listen", host, "--no-trackers"],
+                                           environment: ["RILL_HOME": home])
+        let port = try #require(seeder.waitForLine(matching: "listening on port ([0-9]+)", timeout: 60).flatMap { Int($0) },
+                                "rill seed did not start: \(seeder.printed)")
+        return (seeder, port)
+    }
+
+    static func startLibtorrentSeeder(torrent: String, dir: String, host: String) throws -> (BackgroundProcess, Int) {
+        let seeder = try BackgroundProcess("/usr/bin/python3", [Libtorrent.script, "seed", torrent, dir,
+                                                                "--listen", "\(host):0", "--seconds", "300"])
+        let port = try #require(seeder.waitForLine(matching: "ready ([0-9]+)", timeout: 60).flatMap { Int($0) },
+                                "libtorrent seeder did not start: \(seeder.printed)")
+        return (seeder, port)
+    }
+
+    @Test(.enabled(if: haveLibtorrent, "python3-libtorrent is not installed"))
+    func rillDownloadsAMultiFileTorrentFromLibtorrent() throws {
+        try Self.requireLibtorrent()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("seed/album/cd1/one.bin", pseudoRandomBytes(count: 1_234_567, seed: 11))
+        try dir.write("seed/album/empty.txt", [])
+        try dir.write("seed/album/cd2/deep/two.bin", pseudoRandomBytes(count: 2_000_003, seed: 12))
+        try dir.write("seed/album/three.txt", Array("not aligned to anything\n".utf8))
+        let torrent = dir.file("album.torrent")
+        try Libtorrent.create(dir.file("seed/album"), output: torrent, v1Only: true)
+        let (seeder, port) = try Self.startLibtorrentSeeder(torrent: torrent, dir: dir.file("seed"), host: "127.0.0.2")
+        defer { seeder.stop() }
+
+        let download = try ExternalTool.run(RillBinary.path, [
+            "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+            "--peer", "127.0.0.2:\(port)", "--no-trackers",
+        ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
+        #expect(download.status == 0, "rill download failed: \(download.stderr)")
+        for file in ["cd1/one.bin", "empty.txt", "cd2/deep/two.bin", "three.txt"] {
+            let original = FileManager.default.contents(atPath: dir.file("seed/album/\(file)"))
+            let copy = FileManager.default.contents(atPath: dir.file("leech/album/\(file)"))
+            #expect(copy != nil && copy == original, "\(file) differs")
+        }
+    }
+
+    @Test(.enabled(if: haveLibtorrent, "python3-libtorrent is not installed"))
+    func libtorrentDownloadsFromARillSeeder() throws {
+        try Self.requireLibtorrent()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("seed/video.bin", pseudoRandomBytes(count: 5_000_001, seed: 21))
+        let torrent = dir.file("video.torrent")
+        try RillBinary.run(["create", dir.file("seed/video.bin"), "-o", torrent, "--piece-size", "64k"])
+        let (seeder, port) = try Self.startRillSeeder(torrent: torrent, dir: dir.file("seed"), host: "127.0.0.3",
+                                                      home: dir.file("home"))
+
+        let download = try ExternalTool.run("/usr/bin/python3", [
+            Libtorrent.script, "download", torrent, dir.file("leech"), "--listen", "127.0.0.4:0",
+            "--peer", "127.0.0.3:\(port)", "--seconds", "90",
+        ], timeout: 120)
+        #expect(download.status == 0, "libtorrent did not finish: \(download.stdout) \(download.stderr)")
+        #expect(FileManager.default.contents(atPath: dir.file("leech/video.bin"))
+            == FileManager.default.contents(atPath: dir.file("seed/video.bin")))
+        // SIGINT ends seeding cleanly with status 0.
+        #expect(seeder.stop(signal: SIGINT) == 0, "rill seed output: \(seeder.printed)")
+    }
+
+    @Test(.enabled(if: haveTransmission, "transmission-cli is not installed"))
+    func rillDownloadsFromATransmissionSeeder() throws {
+        let transmission = try #require(ExternalTool.find("transmission-cli"), "transmission-cli is not installed")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("seed/doc.bin", pseudoRandomBytes(count: 3_000_017, seed: 31))
+        let torrent = dir.file("doc.torrent")
+        try RillBinary.run(["create", dir.file("seed/doc.bin"), "-o", torrent, "--piece-size", "32k"])
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let seeder = try BackgroundProcess(transmission, [
+            "-w", dir.file("seed"), "-g", dir.file("transmission-config"), "-p", String(port),
+            "-et", "-u", "-1", "-d", "-1", torrent,
+        ])
+        defer { seeder.stop(signal: SIGKILL) }
+        // Transmission checks the data first; rill retries the connection until it listens.
+        let download = try ExternalTool.run(RillBinary.path, [
+            "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+            "--peer", "127.0.0.1:\(port)", "--no-trackers",
+        ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
+        #expect(download.status == 0, "rill download failed: \(download.stderr)\ntransmission: \(seeder.printed.suffix(2000))")
+        #expect(FileManager.default.contents(atPath: dir.file("leech/doc.bin"))
+            == FileManager.default.contents(atPath: dir.file("seed/doc.bin")))
+    }
+}
