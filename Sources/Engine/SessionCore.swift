@@ -23,6 +23,10 @@ final class SessionCore: @unchecked Sendable {
     private(set) var listeningPort = 0
     private var server: Channel?
     private var ticker: RepeatedTask?
+    private var rateTicker: RepeatedTask?
+    /// Session-wide rate limits (token buckets), when set.
+    var downloadLimit: TokenBucket?
+    var uploadLimit: TokenBucket?
     private(set) var torrents: [InfoHash: TorrentRuntime] = [:]
     private var connectionCount = 0
     private var halfOpen = 0
@@ -43,6 +47,8 @@ final class SessionCore: @unchecked Sendable {
         peerID = PeerID.generate(using: &generator)
         log = logger
         resumeStore = configuration.resumeFolder.map { ResumeStore(folder: $0) }
+        downloadLimit = configuration.downloadRateLimit.map { TokenBucket(rate: $0) }
+        uploadLimit = configuration.uploadRateLimit.map { TokenBucket(rate: $0) }
         if configuration.useTrackers {
             trackerClient = TrackerClient(eventLoopGroup: group)
         }
@@ -73,12 +79,22 @@ final class SessionCore: @unchecked Sendable {
             ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in
                 for torrent in torrents.values { torrent.tick() }
             }
+            if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
             log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")
+        }
+    }
+
+    /// While any rate limit is set, peers held back by one get another chance every 100 ms.
+    func startRateTicker() {
+        guard rateTicker == nil else { return }
+        rateTicker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
+            for torrent in torrents.values { torrent.rateTick() }
         }
     }
 
     func shutdown() -> EventLoopFuture<Void> {
         ticker?.cancel()
+        rateTicker?.cancel()
         let stops = torrents.values.map { $0.stop() }
         return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
             // Trackers get a few seconds to hear our `stopped`; we do not wait longer.

@@ -22,6 +22,12 @@ struct TransferOptions: ParsableArguments {
     @Option(name: .customLong("peer"), help: "A peer to connect to, as HOST:PORT or [IPv6]:PORT (repeatable).")
     var peers: [String] = []
 
+    @Option(help: "Download rate limit in bytes per second, with an optional k/M suffix (500k, 2M).")
+    var maxDown: String?
+
+    @Option(help: "Upload rate limit in bytes per second, with an optional k/M suffix (500k, 2M).")
+    var maxUp: String?
+
     @Flag(help: "Do not contact the torrent's trackers (use --peer addresses only).")
     var noTrackers = false
 
@@ -30,6 +36,11 @@ struct TransferOptions: ParsableArguments {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        for (name, value) in [("--max-down", maxDown), ("--max-up", maxUp)] {
+            if let value, (ByteCount.parse(value) ?? 0) <= 0 {
+                throw ValidationError("\(name) must be a positive number of bytes per second, like 500k or 2M")
+            }
+        }
         for peer in peers where PeerEndpoint(parsing: peer) == nil {
             throw ValidationError("--peer '\(peer)' is not HOST:PORT")
         }
@@ -50,6 +61,8 @@ struct TransferOptions: ParsableArguments {
         configuration.listenPort = port
         configuration.useTrackers = !noTrackers
         configuration.resumeFolder = RillPaths.resumeFolder
+        configuration.downloadRateLimit = maxDown.flatMap(ByteCount.parse)
+        configuration.uploadRateLimit = maxUp.flatMap(ByteCount.parse)
         return configuration
     }
 

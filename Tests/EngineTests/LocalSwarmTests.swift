@@ -107,3 +107,39 @@ import TorrentCore
         #expect(FileManager.default.fileExists(atPath: dir.file("resume/\(hash.hex).resume")))
     }
 }
+
+/// Rate limits hold: a download never runs faster than the slowest applicable limit.
+@Suite(.timeLimit(.minutes(2))) struct RateLimitTests {
+    @Test(arguments: ["session download", "seeder upload", "torrent download"])
+    func transfersStayUnderTheLimit(limit kind: String) async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "limited", files: [("limited.bin", 1_500_000)])
+        let limit = 500_000
+        var seedConfiguration = SessionConfiguration()
+        seedConfiguration.listenHost = "127.0.0.1"
+        seedConfiguration.listenPort = 0
+        seedConfiguration.useTrackers = false
+        if kind == "seeder upload" { seedConfiguration.uploadRateLimit = limit }
+        var leechConfiguration = seedConfiguration
+        leechConfiguration.uploadRateLimit = nil
+        if kind == "session download" { leechConfiguration.downloadRateLimit = limit }
+        let seeder = try await Session(configuration: seedConfiguration)
+        let leecher = try await Session(configuration: leechConfiguration)
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        var options = TorrentOptions()
+        if kind == "torrent download" { options.downloadRateLimit = limit }
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"), options: options)
+
+        let started = ContinuousClock.now
+        leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)
+        try await withTimeout(60, "download") { try await leecher.waitUntilComplete(hash) }
+        let elapsed = ContinuousClock.now - started
+        // The first burst is free (a quarter second's worth); the rest must flow at the limit.
+        let fastest = Double(meta.info.totalLength - limit / 4 - 64 * 1024) / Double(limit)
+        #expect(elapsed >= .seconds(fastest * 0.9), "took \(elapsed), the limit allows no less than \(fastest) s")
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+}

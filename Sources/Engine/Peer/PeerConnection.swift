@@ -316,7 +316,9 @@ final class PeerConnection: @unchecked Sendable {
         let depth = torrent.pipeline.depth(downloadRate: downloadRate.rate(at: core.now), peerLimit: requestLimit)
         // Refill in batches: each pick scans the torrent's pieces.
         guard requestsInFlight.count <= depth - max(1, depth / 4) else { return }
-        let blocks = torrent.pickBlocks(for: self, offered: offered, count: depth - requestsInFlight.count)
+        let allowed = torrent.requestAllowance(blocks: depth - requestsInFlight.count)
+        guard allowed > 0 else { return }
+        let blocks = torrent.pickBlocks(for: self, offered: offered, count: allowed)
         for block in blocks {
             requestsInFlight.insert(block)
             send(.request(block))

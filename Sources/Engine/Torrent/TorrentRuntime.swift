@@ -44,6 +44,9 @@ final class TorrentRuntime: @unchecked Sendable {
     private static let maxFailedCopies = 16
     private var completionWaiters: [EventLoopPromise<Void>] = []
     var trackerMessage: String?
+    /// This torrent's own rate limits, when set.
+    private var downloadLimit: TokenBucket?
+    private var uploadLimit: TokenBucket?
     let tracker: TrackerAnnouncer?
 
     init(metainfo: Metainfo, downloadRoot: String, options: TorrentOptions, core: SessionCore,
@@ -67,6 +70,9 @@ final class TorrentRuntime: @unchecked Sendable {
         tracker = core.configuration.useTrackers && !metainfo.trackerTiers.isEmpty
             ? TrackerAnnouncer(tiers: metainfo.trackerTiers, core: core) : nil
         phase = picker.isComplete ? (options.seedWhenComplete ? .seeding : .finished) : .downloading
+        downloadLimit = options.downloadRateLimit.map { TokenBucket(rate: $0) }
+        uploadLimit = options.uploadRateLimit.map { TokenBucket(rate: $0) }
+        if downloadLimit != nil || uploadLimit != nil { core.startRateTicker() }
     }
 
     private static func piecePriority(_ priority: FilePriority) -> PiecePriority {
@@ -294,7 +300,33 @@ final class TorrentRuntime: @unchecked Sendable {
         verifier.read(request.piece.value, offset: request.offset, length: request.length, on: core.loop)
     }
 
-    func mayUpload(bytes: Int) -> Bool { true }
+    /// Spends upload allowance for one block; false when a rate limit says wait.
+    func mayUpload(bytes: Int) -> Bool {
+        let now = core.now
+        if uploadLimit != nil, !uploadLimit!.take(bytes, at: now) { return false }
+        if core.uploadLimit != nil, !core.uploadLimit!.take(bytes, at: now) { return false }
+        return true
+    }
+
+    /// How many of `blocks` block requests the download rate limits allow now (spending them).
+    func requestAllowance(blocks: Int) -> Int {
+        var allowed = blocks
+        let now = core.now
+        if downloadLimit != nil { allowed = downloadLimit!.takeUnits(of: picker.blockSize, upTo: allowed, at: now) }
+        if core.downloadLimit != nil {
+            allowed = core.downloadLimit!.takeUnits(of: picker.blockSize, upTo: allowed, at: now)
+        }
+        return allowed
+    }
+
+    /// Runs every 100 ms while rate limits apply: lets held-back peers go on.
+    func rateTick() {
+        guard phase == .downloading || isSeeding else { return }
+        for peer in peers.values {
+            peer.serveUploads()
+            peer.fillRequests()
+        }
+    }
 
     func countUpload(_ bytes: Int) {
         uploaded += bytes

@@ -80,6 +80,9 @@ final class HTTPTrackerClient: Sendable {
         request.method = .GET
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
         request.headers.add(name: "Accept-Encoding", value: "identity")
+        // Announces are minutes apart, and trackers such as opentracker close after each reply:
+        // a pooled connection would only race with that close.
+        request.headers.add(name: "Connection", value: "close")
         let status: Int
         let body: [UInt8]
         do {

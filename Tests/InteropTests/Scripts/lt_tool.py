@@ -6,8 +6,8 @@
   lt_tool.py check TORRENT SAVE_PATH      JSON: which pieces libtorrent finds valid on disk
   lt_tool.py seed TORRENT SAVE_PATH --listen IP:PORT [--seconds N]
       seeds until killed (or N seconds); prints "ready" once listening and checked
-  lt_tool.py download TORRENT SAVE_PATH --listen IP:PORT --peer IP:PORT [--seconds N]
-      downloads from the given peer; exits 0 when complete, 1 on timeout
+  lt_tool.py download TORRENT SAVE_PATH --listen IP:PORT [--peer IP:PORT] [--seconds N]
+      downloads from the given peer (or the torrent's trackers); exits 0 when complete, 1 on timeout
 
 Everything stays on 127.0.0.1: no DHT, LSD, UPnP or NAT-PMP, and the check session listens on loopback only.
 """
@@ -130,16 +130,18 @@ def download(torrent, save_path, rest):
     params.ti = lt.torrent_info(torrent)
     params.save_path = save_path
     handle = ses.add_torrent(params)
-    host, port = option(rest, "--peer").rsplit(":", 1)
+    peer = option(rest, "--peer")
+    host, port = peer.rsplit(":", 1) if peer else (None, None)
     deadline = time.time() + float(option(rest, "--seconds", "120"))
-    handle.connect_peer((host, int(port)))
+    if peer:
+        handle.connect_peer((host, int(port)))
     last_connect = time.time()
     while time.time() < deadline:
         status = handle.status()
         if status.is_seeding:
             print(json.dumps({"complete": True, "total_download": status.total_payload_download}), flush=True)
             return
-        if time.time() - last_connect > 5 and status.num_peers == 0:
+        if peer and time.time() - last_connect > 5 and status.num_peers == 0:
             handle.connect_peer((host, int(port)))
             last_connect = time.time()
         time.sleep(0.1)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Times a real download over loopback: one torrent of SIZE_MB (default 1024) served by 1 and by 4
+# libtorrent seeders found through a local opentracker, fetched by rill, by libtorrent's Python
+# client and by aria2c in the same run. Reports wall time, CPU seconds and peak memory of each.
+# Needs: python3-libtorrent, aria2, opentracker, /usr/bin/time. Everything stays on 127.0.0.1.
+#
+#   Benchmarks/throughput.sh [SIZE_MB] [SEEDER_COUNTS]      e.g. Benchmarks/throughput.sh 1024 "1 4"
+set -euo pipefail
+size_mb=${1:-1024}
+seeder_counts=${2:-"1 4"}
+root=$(cd "$(dirname "$0")/.." && pwd)
+lt_tool="$root/Tests/InteropTests/Scripts/lt_tool.py"
+
+(cd "$root" && swift build -c release --product rill >/dev/null)
+rill="$root/.build/release/rill"
+export RILL_HOME="$(mktemp -d /tmp/rill-throughput-home.XXXXXX)"
+
+work=$(mktemp -d /tmp/rill-throughput.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/seed" "$work/tracker"
+echo "payload: ${size_mb} MiB of random data"
+head -c $((size_mb << 20)) /dev/urandom > "$work/seed/payload.bin"
+
+tracker_port=$((30000 + RANDOM % 20000))
+"$rill" create "$work/seed/payload.bin" -o "$work/payload.torrent" --no-date \
+    --tracker "http://127.0.0.1:$tracker_port/announce" >/dev/null
+hash=$("$rill" info --json "$work/payload.torrent" | sed -n 's/.*"info_hash" : "\([0-9a-f]*\)".*/\1/p')
+echo "$hash" > "$work/tracker/whitelist"
+chmod -R a+rX "$work"
+opentracker -i 127.0.0.1 -p "$tracker_port" -P "$tracker_port" -d "$work/tracker" -w whitelist >/dev/null 2>&1 &
+pids+=($!)
+sleep 1
+
+measure() { # name, then the command; prints one table row
+    local name=$1; shift
+    rm -rf "$work/dest"; mkdir -p "$work/dest"
+    sync
+    local start end
+    start=$(date +%s.%N)
+    /usr/bin/time -f "%U %S %M" -o "$work/time.txt" "$@" >"$work/out.txt" 2>&1 || { echo "$name failed:"; tail -5 "$work/out.txt"; return; }
+    end=$(date +%s.%N)
+    read -r user sys rss < "$work/time.txt"
+    if ! cmp -s "$work/seed/payload.bin" "$work/dest/payload.bin"; then echo "$name: data differs!"; fi
+    awk -v n="$name" -v s="$start" -v e="$end" -v u="$user" -v y="$sys" -v m="$rss" -v mb="$size_mb" 'BEGIN {
+        t = e - s; printf "  %-12s %7.2f s %8.1f MiB/s %7.2f CPU s %7.2f CPU s/GiB %8.0f MiB peak\n",
+            n, t, mb / t, u + y, (u + y) / (mb / 1024), m / 1024 }'
+}
+
+for count in $seeder_counts; do
+    echo "$count seeder(s):"
+    seeders=()
+    for i in $(seq 1 "$count"); do
+        /usr/bin/python3 "$lt_tool" seed "$work/payload.torrent" "$work/seed" --listen "127.0.0.1:0" \
+            --seconds 3600 > "$work/seeder$i.log" 2>&1 &
+        pids+=($!); seeders+=($!)
+    done
+    for i in $(seq 1 "$count"); do
+        for _ in $(seq 1 600); do grep -q ready "$work/seeder$i.log" && break; sleep 0.5; done
+    done
+    sleep 2  # let the seeders announce
+    measure rill "$rill" download "$work/payload.torrent" --dir "$work/dest" --port 0 --listen 127.0.0.1
+    measure libtorrent /usr/bin/python3 "$lt_tool" download "$work/payload.torrent" "$work/dest" \
+        --listen 127.0.0.1:0 --seconds 1800
+    measure aria2c aria2c --dir="$work/dest" --seed-time=0 --enable-dht=false --bt-enable-lpd=false \
+        --enable-peer-exchange=false --file-allocation=none --console-log-level=error --summary-interval=0 \
+        --listen-port=$((tracker_port + 1)) "$work/payload.torrent"
+    for pid in "${seeders[@]}"; do kill "$pid" 2>/dev/null || true; done
+    sleep 1
+done
