@@ -129,7 +129,8 @@ struct TransferRunner {
                 announcedComplete = true
                 display.show(stats, force: true)
                 display.finish()
-                Terminal.printError("rill: \(meta.name) is complete: \(ByteCount.format(meta.info.totalLength)) verified")
+                Terminal.printError("rill: \(meta.name) is complete: \(ByteCount.format(meta.info.totalLength)) verified, "
+                    + "\(Format.grouped(stats.downloaded)) bytes downloaded this run")
                 if !keepSeeding { break }
             }
             display.show(stats)

@@ -101,3 +101,48 @@ import TestSupport
             == FileManager.default.contents(atPath: dir.file("seed/doc.bin")))
     }
 }
+
+/// An interrupted download continues where it stopped.
+@Suite(.serialized) struct ResumeInteropTests {
+    @Test(.enabled(if: SwarmInteropTests.haveLibtorrent, "python3-libtorrent is not installed"))
+    func downloadStoppedWithSIGTERMResumesWithoutRefetchingVerifiedPieces() throws {
+        try SwarmInteropTests.requireLibtorrent()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let size = 8_000_000
+        try dir.write("seed/big.bin", pseudoRandomBytes(count: size, seed: 41))
+        let torrent = dir.file("big.torrent")
+        try RillBinary.run(["create", dir.file("seed/big.bin"), "-o", torrent, "--piece-size", "64k"])
+        let (seeder, port) = try SwarmInteropTests.startLibtorrentSeeder(torrent: torrent, dir: dir.file("seed"),
+                                                                         host: "127.0.0.2")
+        defer { seeder.stop() }
+        let env = ["RILL_HOME": dir.file("home")]
+        let arguments = ["download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+                         "--peer", "127.0.0.2:\(port)", "--no-trackers"]
+
+        // First run: slowed to 2 MB/s, stopped after about two seconds.
+        let first = try BackgroundProcess(RillBinary.path, arguments + ["--max-down", "2M"], environment: env)
+        #expect(first.waitForLine(matching: "listening on port", timeout: 60) != nil)
+        usleep(2_000_000)
+        let status = first.stop(signal: SIGTERM)
+        #expect(status == 130, "an interrupted download exits 130: \(first.printed)")
+        #expect(first.printed.contains("resume data is saved"))
+
+        // The resume data it left is trusted and names the pieces it verified.
+        let check = try ExternalTool.run(RillBinary.path, ["check", torrent, "--dir", dir.file("leech"), "--use-resume", "--json"],
+                                         environment: env)
+        let report = try JSONDecoder().decode(CheckReport.self, from: Data(check.stdout.utf8))
+        #expect(report.from_resume, "resume data was written on SIGTERM and matches the files")
+        #expect(report.valid > 0 && report.valid < report.total, "stopped halfway: \(report.valid)/\(report.total)")
+
+        // Second run: finishes, fetching only what was missing.
+        let second = try ExternalTool.run(RillBinary.path, arguments, environment: env, timeout: 120)
+        #expect(second.status == 0, "\(second.stderr)")
+        let downloaded = second.stderr.firstMatch(of: /([0-9,]+) bytes downloaded this run/)
+            .flatMap { Int($0.1.replacingOccurrences(of: ",", with: "")) }
+        let missing = (report.total - report.valid) * 65_536
+        #expect(downloaded != nil && downloaded! <= missing, "downloaded \(String(describing: downloaded)), missing \(missing)")
+        #expect(FileManager.default.contents(atPath: dir.file("leech/big.bin"))
+            == FileManager.default.contents(atPath: dir.file("seed/big.bin")))
+    }
+}
