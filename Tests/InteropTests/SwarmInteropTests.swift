@@ -12,9 +12,10 @@ import TestSupport
     }
 
     /// Starts `rill seed` and returns it with the port it listens on.
-    static func startRillSeeder(torrent: String, dir: String, host: String, home: String) throws -> (BackgroundProcess, Int) {
+    static func startRillSeeder(torrent: String, dir: String, host: String, home: String,
+                                trackers: Bool = false) throws -> (BackgroundProcess, Int) {
         let seeder = try BackgroundProcess(RillBinary.path, ["seed", torrent, "--dir", dir, "--port", "0",
-                                                             "--listen", host, "--no-trackers"],
+                                                             "--listen", host] + (trackers ? [] : ["--no-trackers"]),
                                            environment: ["RILL_HOME": home])
         let port = try #require(seeder.waitForLine(matching: "listening on port ([0-9]+)", timeout: 60).flatMap { Int($0) },
                                 "rill seed did not start: \(seeder.printed)")

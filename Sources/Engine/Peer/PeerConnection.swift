@@ -200,21 +200,27 @@ final class PeerConnection: @unchecked Sendable {
                 if isSeed && torrent.isSeeding { return close(reason: "both sides are seeds") }
             }
         case .bitfield(let bytes):
-            guard first, let field = Bitfield(bytes: bytes, count: torrent.pieceCount) else {
-                return close(reason: "bad or late bitfield")
+            guard let field = Bitfield(bytes: bytes, count: torrent.pieceCount) else {
+                return close(reason: "bitfield of \(bytes.count) bytes does not fit \(torrent.pieceCount) pieces")
+            }
+            if !first {
+                // Out of order (aria2 resends its bitfield as it progresses): take it as the
+                // peer's whole truth.
+                torrent.picker.peerLeft(key)
             }
             has = field
             torrent.peerSentBitfield(self)
             updateInterest()
             if isSeed && torrent.isSeeding { return close(reason: "both sides are seeds") }
         case .haveAll:
-            guard first, supportsFast else { return close(reason: "unexpected have-all") }
+            guard supportsFast else { return close(reason: "have-all without the fast extension") }
+            if !first { torrent.picker.peerLeft(key) }
             has = Bitfield(count: torrent.pieceCount, allSet: true)
             torrent.peerSentBitfield(self)
             updateInterest()
             if torrent.isSeeding { return close(reason: "both sides are seeds") }
         case .haveNone:
-            guard first, supportsFast else { return close(reason: "unexpected have-none") }
+            guard supportsFast else { return close(reason: "have-none without the fast extension") }
         case .request(let request):
             receiveRequest(request)
         case .piece(let piece, let offset, let block):

@@ -94,7 +94,8 @@ def loopback_session(listen):
         # rill does not speak MSE/PE encryption yet; libtorrent would open encrypted and give up.
         "out_enc_policy": 2,
         "in_enc_policy": 1,
-        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
+        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
+        | lt.alert.category_t.tracker_notification,
     }
     return lt.session(settings)
 
@@ -119,6 +120,17 @@ def seed(torrent, save_path, rest):
         if status.is_seeding:
             break
         time.sleep(0.05)
+    if params.ti.trackers():
+        # Make sure the tracker knows us before anyone asks it for peers.
+        handle.force_reannounce()
+        announced = False
+        tracker_deadline = time.time() + 15
+        while not announced and time.time() < tracker_deadline:
+            ses.wait_for_alert(250)
+            for alert in ses.pop_alerts():
+                if isinstance(alert, lt.tracker_reply_alert):
+                    announced = True
+        print("announced" if announced else "tracker did not answer", flush=True)
     print("ready %d" % ses.listen_port(), flush=True)
     while time.time() < deadline:
         time.sleep(0.5)

@@ -1,22 +1,21 @@
 import Foundation
-import TestSupport
 import TorrentCore
 
 /// Debian's opentracker running on a free loopback port (HTTP and UDP on the same port), with a
 /// whitelist of info-hashes, for the length of one test.
-final class OpenTrackerProcess {
-    let port: Int
+public final class OpenTrackerProcess {
+    public let port: Int
     private let process: Process
     private let directory: TemporaryDirectory
 
     /// The opentracker binary, if installed.
-    static let binary: String? = ExternalTool.find("opentracker")
+    public static let binary: String? = ExternalTool.find("opentracker")
 
-    var httpAnnounceURL: String { "http://127.0.0.1:\(port)/announce" }
-    var udpAnnounceURL: String { "udp://127.0.0.1:\(port)/announce" }
+    public var httpAnnounceURL: String { "http://127.0.0.1:\(port)/announce" }
+    public var udpAnnounceURL: String { "udp://127.0.0.1:\(port)/announce" }
 
     /// Starts the tracker and waits (at most 5 s) until it accepts connections.
-    init(binary: String, whitelist: [InfoHash]) throws {
+    public init(binary: String, whitelist: [InfoHash]) throws {
         let directory = try TemporaryDirectory("rill-opentracker")
         // opentracker chroots into the folder and drops to `nobody`: both must be readable by all.
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
@@ -51,7 +50,7 @@ final class OpenTrackerProcess {
     }
 
     /// Stops the tracker and removes its folder.
-    func stop() {
+    public func stop() {
         Self.stop(process)
         directory.remove()
     }
@@ -73,7 +72,7 @@ final class OpenTrackerProcess {
     #endif
 
     /// A port the kernel just handed out for TCP on 127.0.0.1, and free for UDP too.
-    static func freeLoopbackPort() throws -> Int {
+    public static func freeLoopbackPort() throws -> Int {
         for _ in 0..<20 {
             let port = try boundPort(type: streamSocket, port: 0)
             if (try? boundPort(type: datagramSocket, port: port)) != nil { return port }
