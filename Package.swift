@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "Bencode", targets: ["Bencode"]),
         .library(name: "TorrentCore", targets: ["TorrentCore"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "EngineAPI", targets: ["EngineAPI"]),
+        .library(name: "Engine", targets: ["Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.0"),
@@ -22,6 +24,7 @@ let package = Package(
     targets: [
         // MARK: - Libraries, lowest layer first
         .target(name: "Bencode"),
+        .target(name: "EngineAPI"),
         .target(
             name: "TorrentCore",
             dependencies: ["Bencode", .product(name: "Crypto", package: "swift-crypto")]
@@ -48,8 +51,9 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
-                "TorrentCore", "WireProtocol", "SwarmLogic", "Storage", "Bencode",
+                "TorrentCore", "WireProtocol", "SwarmLogic", "Storage", "Bencode", "EngineAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +82,7 @@ let package = Package(
         .testTarget(name: "SwarmLogicTests", dependencies: ["SwarmLogic", "TorrentCore"]),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "TorrentCore", "WireProtocol", "SwarmLogic", "TestSupport",
+            dependencies: ["Engine", "EngineAPI", "TorrentCore", "WireProtocol", "SwarmLogic", "TestSupport",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Fixtures"]

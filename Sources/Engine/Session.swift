@@ -1,3 +1,5 @@
+import EngineAPI
+import Foundation
 import Logging
 internal import NIOCore
 internal import NIOPosix
@@ -78,12 +80,6 @@ public final class Session: Sendable {
         try await future.get()
     }
 
-    /// Things that happened since the last call, oldest first.
-    public func drainEvents() async -> [EngineEvent] {
-        let core = self.core
-        return (try? await core.loop.submit { core.drainEvents() }.get()) ?? []
-    }
-
     /// Stops one torrent, saves its resume data and removes it from the session.
     public func remove(_ infoHash: InfoHash) async {
         let core = self.core
@@ -120,5 +116,99 @@ public enum SessionError: Error, CustomStringConvertible, Sendable {
         case .duplicateTorrent(let hash): "the torrent \(hash) is already in the session"
         case .unknownTorrent(let hash): "no torrent \(hash) in the session"
         }
+    }
+}
+
+// MARK: - The front end's facade
+
+extension Session: TorrentEngine {
+    public func snapshot(detail: TorrentID?) -> SessionSnapshot {
+        let core = self.core
+        let changed = core.detailWanted.withLockedValue { wanted in
+            defer { wanted = detail }
+            return wanted != detail
+        }
+        if changed { core.loop.execute { core.publishSnapshot() } }
+        return core.published.withLockedValue { $0 }
+    }
+
+    public func drainEvents() -> [EngineEvent] {
+        core.events.withLockedValue { $0.drain() }
+    }
+
+    public func perform(_ command: EngineCommand) {
+        let core = self.core
+        switch command {
+        case .add(let source, let directory):
+            Task { await self.add(source, directory: directory) }
+        default:
+            core.loop.execute { core.perform(command) }
+        }
+    }
+
+    private func add(_ source: AddSource, directory: String?) async {
+        switch source {
+        case .magnet:
+            core.recordEvent(.commandFailed("magnet links need the DHT and metadata exchange, which are not built yet"))
+        case .torrentFile(let path):
+            do {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CommandError("cannot read '\(path)'")
+                }
+                let meta = try Metainfo(bytes: Array(data))
+                let folder = directory ?? core.configuration.downloadDirectory
+                _ = try await add(meta, downloadDirectory: folder)
+            } catch {
+                core.recordEvent(.commandFailed("cannot add '\(path)': \(error)"))
+            }
+        }
+    }
+}
+
+extension SessionCore {
+    /// Carries out a command on the session's loop.
+    func perform(_ command: EngineCommand) {
+        func torrent(_ id: TorrentID) -> TorrentRuntime? {
+            guard let hash = InfoHash(text: id.hex), let found = torrents[hash] else {
+                recordEvent(.commandFailed("no torrent \(id) in the session"))
+                return nil
+            }
+            return found
+        }
+        switch command {
+        case .add:
+            break  // handled by Session, which can await the check
+        case .pause(let id):
+            torrent(id)?.pause()
+        case .resume(let id):
+            torrent(id)?.resume()
+        case .remove(let id, let deleteData):
+            guard let found = torrent(id) else { return }
+            remove(found.infoHash)
+            let info = found.info
+            let root = found.downloadRoot
+            found.stop().whenComplete { [self] _ in
+                if let store = resumeStore { try? store.remove(for: info.infoHash) }
+                if deleteData {
+                    diskPool.submit { _ in TorrentRuntime.deleteData(of: info, root: root) }
+                }
+                recordEvent(.removed(id))
+            }
+        case .setFilePriority(let id, let file, let level):
+            do { try torrent(id)?.setFilePriority(file, level) } catch { recordEvent(.commandFailed("\(error)")) }
+        case .setSeeding(let id, let seeding):
+            torrent(id)?.setSeeding(seeding)
+        case .recheck(let id):
+            torrent(id)?.recheck()
+        case .setRateLimits(let download, let upload):
+            setRateLimits(download: download, upload: upload)
+        case .addPeer(let id, let host, let port):
+            guard let port = UInt16(exactly: port), port > 0 else {
+                recordEvent(.commandFailed("port \(port) is not a valid TCP port"))
+                return
+            }
+            torrent(id)?.addCandidates([PeerEndpoint(host: host, port: port)], source: .manual)
+        }
+        publishSnapshot()
     }
 }

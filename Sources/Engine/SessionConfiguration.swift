@@ -23,6 +23,8 @@ public struct SessionConfiguration: Sendable {
     public var diskThreads = 2
     /// Whether to ask the torrents' trackers for peers.
     public var useTrackers = true
+    /// Where torrents added without a folder are downloaded.
+    public var downloadDirectory = "."
     /// Client name sent in the extension handshake.
     public var clientName = "rill/0.1.0"
 

@@ -1,4 +1,6 @@
+import EngineAPI
 import Logging
+internal import NIOConcurrencyHelpers
 internal import NIOCore
 internal import NIOPosix
 import Storage
@@ -33,9 +35,12 @@ final class SessionCore: @unchecked Sendable {
     private var nextPeerKey: UInt64 = 1
     private(set) var trackerClient: TrackerClient?
     var pendingGoodbyes: [EventLoopFuture<Void>] = []
-    private var events: [EngineEvent] = []
-    private var droppedEvents = 0
-    private static let maxEvents = 1000
+    /// Events and the latest snapshot live behind locks: the front end reads them from its own thread.
+    let events = NIOLockedValueBox(EventQueue())
+    let published = NIOLockedValueBox(SessionSnapshot())
+    let detailWanted = NIOLockedValueBox<TorrentID?>(nil)
+    private var publisher: RepeatedTask?
+    private var nextQueuePosition = 0
 
     init(configuration: SessionConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -80,6 +85,9 @@ final class SessionCore: @unchecked Sendable {
                 for torrent in torrents.values { torrent.tick() }
             }
             if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
+            publisher = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(250)) { [self] _ in
+                publishSnapshot()
+            }
             log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")
         }
     }
@@ -95,6 +103,7 @@ final class SessionCore: @unchecked Sendable {
     func shutdown() -> EventLoopFuture<Void> {
         ticker?.cancel()
         rateTicker?.cancel()
+        publisher?.cancel()
         let stops = torrents.values.map { $0.stop() }
         return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
             // Trackers get a few seconds to hear our `stopped`; we do not wait longer.
@@ -117,6 +126,10 @@ final class SessionCore: @unchecked Sendable {
 
     func add(_ torrent: TorrentRuntime) {
         torrents[torrent.infoHash] = torrent
+        torrent.queuePosition = nextQueuePosition
+        nextQueuePosition += 1
+        recordEvent(.added(torrent.id, name: torrent.info.name))
+        publishSnapshot()
     }
 
     func remove(_ infoHash: InfoHash) {
@@ -152,10 +165,11 @@ final class SessionCore: @unchecked Sendable {
         scheduleHandshakeTimeout(connection)
     }
 
-    func connect(to endpoint: PeerEndpoint, for torrent: TorrentRuntime) {
+    func connect(to endpoint: PeerEndpoint, for torrent: TorrentRuntime, source: PeerSource) {
         connectionCount += 1
         halfOpen += 1
         let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, core: self, torrent: torrent)
+        connection.source = source
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -196,21 +210,61 @@ final class SessionCore: @unchecked Sendable {
             || configuration.listenHost == "0.0.0.0" || configuration.listenHost == "::"
     }
 
-    // MARK: - Events
+    // MARK: - Events and snapshots
 
     func recordEvent(_ event: EngineEvent) {
-        guard events.count < Self.maxEvents else {
-            droppedEvents += 1
-            return
-        }
-        events.append(event)
+        events.withLockedValue { $0.append(event) }
     }
 
-    func drainEvents() -> [EngineEvent] {
-        var out = events
-        if droppedEvents > 0 { out.append(.dropped(count: droppedEvents)) }
-        events.removeAll(keepingCapacity: true)
-        droppedEvents = 0
+    var connections: Int { connectionCount }
+
+    /// Builds the front end's view of the session and makes it the one `snapshot` returns.
+    func publishSnapshot() {
+        let wanted = detailWanted.withLockedValue { $0 }
+        let now = self.now
+        var rows: [TorrentSnapshot] = []
+        var down = 0.0
+        var up = 0.0
+        var detail: TorrentDetail?
+        for torrent in torrents.values {
+            let row = torrent.snapshotRow(at: now)
+            down += row.downloadRate
+            up += row.uploadRate
+            rows.append(row)
+            if torrent.id == wanted { detail = torrent.detail(at: now) }
+        }
+        rows.sort { $0.queuePosition < $1.queuePosition }
+        let (seconds, attoseconds) = now.offset.components
+        let snapshot = SessionSnapshot(
+            torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
+            downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
+            connections: connectionCount, uptime: Double(seconds) + Double(attoseconds) / 1e18)
+        published.withLockedValue { $0 = snapshot }
+    }
+
+    /// Sets or clears the session-wide rate limits.
+    func setRateLimits(download: Int?, upload: Int?) {
+        downloadLimit = download.flatMap { $0 > 0 ? TokenBucket(rate: $0) : nil }
+        uploadLimit = upload.flatMap { $0 > 0 ? TokenBucket(rate: $0) : nil }
+        if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
+    }
+}
+
+/// A bounded queue of engine events: overflow is counted, never kept.
+struct EventQueue {
+    private var items: [EngineEvent] = []
+    private var dropped = 0
+    static let limit = 1000
+
+    mutating func append(_ event: EngineEvent) {
+        if items.count < Self.limit { items.append(event) } else { dropped += 1 }
+    }
+
+    mutating func drain() -> [EngineEvent] {
+        var out = items
+        if dropped > 0 { out.append(.dropped(count: dropped)) }
+        items.removeAll(keepingCapacity: true)
+        dropped = 0
         return out
     }
 }

@@ -54,6 +54,8 @@ final class PeerConnection: @unchecked Sendable {
     private var lastSentAt: SwarmInstant
     private(set) var lastUnchokedAt: SwarmInstant?
     let connectedAt: SwarmInstant
+    /// Where its address came from.
+    var source: PeerSource = .incoming
 
     init(key: PeerKey, endpoint: PeerEndpoint, direction: Direction, core: SessionCore, torrent: TorrentRuntime?) {
         self.key = key

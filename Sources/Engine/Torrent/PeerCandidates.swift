@@ -24,6 +24,8 @@ struct PeerCandidates {
 
     var notConnectedCount: Int { byEndpoint.values.count { !$0.connected } }
 
+    func source(of endpoint: PeerEndpoint) -> PeerSource { byEndpoint[endpoint]?.source ?? .manual }
+
     mutating func add(_ endpoint: PeerEndpoint, source: PeerSource, now: SwarmInstant) {
         if byEndpoint[endpoint] != nil { return }
         guard byEndpoint.count < limit else { return }

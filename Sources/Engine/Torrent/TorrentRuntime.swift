@@ -1,4 +1,5 @@
 internal import NIOCore
+import EngineAPI
 import Storage
 import SwarmLogic
 import TorrentCore
@@ -17,11 +18,11 @@ final class TorrentRuntime: @unchecked Sendable {
     private let verifier: PieceVerifier
     private let storage: FileStorage
 
-    private(set) var phase: TorrentStats.Phase = .checking
+    var phase: TorrentStats.Phase = .checking
     private(set) var peers: [PeerKey: PeerConnection] = [:]
     private var candidates = PeerCandidates()
     private var optimistic = OptimisticUnchoke()
-    private var assembling: [Int: [UInt8]] = [:]
+    var assembling: [Int: [UInt8]] = [:]
     private var piecesVerifying = 0
     private var bytesVerifying = 0
     /// Pieces waiting for the disk beyond which we stop asking for more (backpressure).
@@ -40,10 +41,12 @@ final class TorrentRuntime: @unchecked Sendable {
     private(set) var banned: Set<String> = []
     /// Copies of pieces that failed their hash, with who sent each block; when the piece later
     /// verifies, the blocks that differ name the peers that lied.
-    private var failedCopies: [Int: (data: [UInt8], senders: [String?])] = [:]
+    var failedCopies: [Int: (data: [UInt8], senders: [String?])] = [:]
     private static let maxFailedCopies = 16
     private var completionWaiters: [EventLoopPromise<Void>] = []
     var trackerMessage: String?
+    var seedWhenComplete: Bool
+    var phaseBeforePause: TorrentStats.Phase = .downloading
     /// This torrent's own rate limits, when set.
     private var downloadLimit: TokenBucket?
     private var uploadLimit: TokenBucket?
@@ -57,6 +60,9 @@ final class TorrentRuntime: @unchecked Sendable {
         self.options = options
         self.core = core
         self.storage = storage
+        self.id = TorrentID(hex: metainfo.infoHash.hex)
+        self.seedWhenComplete = options.seedWhenComplete
+        self.filePriorities = options.filePriorities ?? Array(repeating: .normal, count: metainfo.info.files.count)
         var picker = PiecePicker(layout: metainfo.info.layout)
         picker.sequential = options.sequential
         if let priorities = options.filePriorities {
@@ -75,7 +81,18 @@ final class TorrentRuntime: @unchecked Sendable {
         if downloadLimit != nil || uploadLimit != nil { core.startRateTicker() }
     }
 
-    private static func piecePriority(_ priority: FilePriority) -> PiecePriority {
+    /// A fresh picker holding exactly `verified`, with the torrent's mode and file priorities.
+    func resetPicker(verified: Bitfield) {
+        var fresh = PiecePicker(layout: info.layout)
+        fresh.sequential = options.sequential
+        fresh.setFilePriorities(filePriorities.map(Self.piecePriority), layout: info.layout)
+        for piece in verified.setIndices { fresh.pieceVerified(PieceIndex(checked: piece)) }
+        picker = fresh
+        assembling.removeAll()
+        failedCopies.removeAll()
+    }
+
+    static func piecePriority(_ priority: FilePriority) -> PiecePriority {
         switch priority {
         case .skip: .skip
         case .low: .low
@@ -85,6 +102,9 @@ final class TorrentRuntime: @unchecked Sendable {
     }
 
     var infoHash: InfoHash { info.infoHash }
+    let id: TorrentID
+    var queuePosition = 0
+    var filePriorities: [FilePriority]
     var pieceCount: Int { info.pieceCount }
     var havePieces: Bitfield { picker.have }
     var isSeeding: Bool { phase == .seeding || phase == .finished }
@@ -119,7 +139,7 @@ final class TorrentRuntime: @unchecked Sendable {
         guard phase == .downloading || phase == .seeding else { return }
         let room = min(core.configuration.maxConnectionsPerTorrent - peers.count, core.connectionRoom)
         for endpoint in candidates.takeReady(room, now: core.now, excluding: banned) {
-            core.connect(to: endpoint, for: self)
+            core.connect(to: endpoint, for: self, source: candidates.source(of: endpoint))
         }
     }
 
@@ -128,7 +148,7 @@ final class TorrentRuntime: @unchecked Sendable {
     }
 
     func attach(_ peer: PeerConnection) -> Bool {
-        guard phase != .paused, phase != .stopped, !banned.contains(peer.endpoint.host) else { return false }
+        guard phase == .downloading || phase == .seeding, !banned.contains(peer.endpoint.host) else { return false }
         if peers.values.contains(where: { $0.remotePeerID == peer.remotePeerID && $0 !== peer }) { return false }
         guard peers.count < core.configuration.maxConnectionsPerTorrent else { return false }
         peers[peer.key] = peer
@@ -233,7 +253,7 @@ final class TorrentRuntime: @unchecked Sendable {
         let senders = picker.blockSources(of: index).map { key in key.flatMap { peers[$0]?.endpoint.host } }
         picker.pieceFailed(index)
         core.log.warning("piece \(piece) of \(info.name) failed its hash check; fetching it again")
-        core.recordEvent(.hashFailed(infoHash, piece: piece))
+        core.recordEvent(.hashFailed(id, piece: piece))
         let hosts = Set(senders.compactMap { $0 })
         if hosts.count == 1, let host = hosts.first {
             // One sender for the whole piece: it alone is to blame.
@@ -265,15 +285,15 @@ final class TorrentRuntime: @unchecked Sendable {
         for peer in peers.values where peer.endpoint.host == host { peer.close(reason: "banned for bad data") }
     }
 
-    private func complete() {
-        phase = options.seedWhenComplete ? .seeding : .finished
+    func complete() {
+        phase = seedWhenComplete ? .seeding : .finished
         core.log.info("\(info.name) is complete")
-        core.recordEvent(.completed(infoHash))
+        core.recordEvent(.completed(id))
         saveResume()
         tracker?.completed(self)
         for peer in peers.values {
             peer.updateInterest()
-            if peer.isSeed || !options.seedWhenComplete { peer.close(reason: "download complete") }
+            if peer.isSeed || !seedWhenComplete { peer.close(reason: "download complete") }
         }
         for waiter in completionWaiters { waiter.succeed(()) }
         completionWaiters.removeAll()
@@ -290,7 +310,7 @@ final class TorrentRuntime: @unchecked Sendable {
         guard phase != .failed(reason) else { return }
         phase = .failed(reason)
         core.log.error("\(info.name): \(reason)")
-        core.recordEvent(.failed(infoHash, reason))
+        core.recordEvent(.failed(id, reason))
         for peer in peers.values { peer.close(reason: "torrent failed") }
     }
 

@@ -1,4 +1,5 @@
 internal import NIOCore
+import EngineAPI
 import SwarmLogic
 import TorrentCore
 import WireProtocol
@@ -17,6 +18,35 @@ final class TrackerAnnouncer: @unchecked Sendable {
     private(set) var lastError: String?
     private(set) var seeders: Int?
     private(set) var leechers: Int?
+    /// The last tracker that answered.
+    private var lastGood: String?
+
+    /// Each tracker's state for the trackers pane.
+    func snapshot(at now: SwarmInstant) -> [TrackerSnapshot] {
+        var rows: [TrackerSnapshot] = []
+        let current = tiers.current
+        for (tierIndex, tier) in tiers.tiers.enumerated() {
+            for url in tier {
+                let isCurrent = url == current
+                let status: String
+                if isCurrent && inFlight {
+                    status = "announcing"
+                } else if url == lastGood {
+                    status = "working"
+                } else if isCurrent && lastError != nil {
+                    status = "error"
+                } else {
+                    status = isCurrent ? "next" : "standby"
+                }
+                let wait = now.duration(to: nextAnnounce).components
+                rows.append(TrackerSnapshot(
+                    url: url, tier: tierIndex + 1, status: status, lastError: isCurrent ? lastError : nil,
+                    nextAnnounce: isCurrent ? max(0, Double(wait.seconds) + Double(wait.attoseconds) / 1e18) : nil,
+                    seeders: url == lastGood ? seeders : nil, leechers: url == lastGood ? leechers : nil))
+            }
+        }
+        return rows
+    }
 
     init(tiers: [[String]], core: SessionCore) {
         self.core = core
@@ -69,6 +99,7 @@ final class TrackerAnnouncer: @unchecked Sendable {
             switch result {
             case .success(let response):
                 started = true
+                lastGood = url
                 tiers.currentSucceeded()
                 if let id = response.trackerID { trackerID = id }
                 seeders = response.seeders

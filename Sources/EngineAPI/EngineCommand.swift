@@ -1,0 +1,32 @@
+/// What a front end asks the engine to do. `perform` only enqueues: the effect shows in a later
+/// snapshot, and a failure comes back as an `EngineEvent.commandFailed`.
+public enum EngineCommand: Sendable, Equatable {
+    /// Add a `.torrent` file (or, later, a magnet link), downloading into `directory` or the default.
+    case add(AddSource, directory: String?)
+    case pause(TorrentID)
+    case resume(TorrentID)
+    /// Stop and forget the torrent; with `deleteData`, its files are deleted too.
+    case remove(TorrentID, deleteData: Bool)
+    case setFilePriority(TorrentID, file: Int, FilePriorityLevel)
+    /// Keep uploading once complete (true) or stop when done (false).
+    case setSeeding(TorrentID, Bool)
+    /// Hash the data on disk again and trust only what matches.
+    case recheck(TorrentID)
+    /// Session-wide limits in bytes per second; nil removes a limit.
+    case setRateLimits(download: Int?, upload: Int?)
+    /// Try this peer for the torrent.
+    case addPeer(TorrentID, host: String, port: Int)
+}
+
+/// Where a new torrent comes from.
+public enum AddSource: Sendable, Equatable {
+    case torrentFile(path: String)
+    case magnet(String)
+}
+
+/// How much a user wants one file.
+public enum FilePriorityLevel: Int, Sendable, CaseIterable, Comparable {
+    case skip = 0, low, normal, high
+
+    public static func < (a: FilePriorityLevel, b: FilePriorityLevel) -> Bool { a.rawValue < b.rawValue }
+}

@@ -1,0 +1,87 @@
+/// The whole session at one moment: every torrent's row, and details for the one the front end
+/// asked about. Immutable and cheap to copy; the engine publishes a new one a few times a second.
+public struct SessionSnapshot: Sendable {
+    public var torrents: [TorrentSnapshot]
+    /// Peers, files, trackers and pieces of the torrent passed to `snapshot(detail:)`.
+    public var detail: TorrentDetail?
+    public var downloadRate: Double
+    public var uploadRate: Double
+    public var downloadLimit: Int?
+    public var uploadLimit: Int?
+    public var listenPort: Int
+    public var connections: Int
+    /// Seconds since the session started, when this snapshot was taken.
+    public var uptime: Double
+
+    public init(torrents: [TorrentSnapshot] = [], detail: TorrentDetail? = nil, downloadRate: Double = 0,
+                uploadRate: Double = 0, downloadLimit: Int? = nil, uploadLimit: Int? = nil, listenPort: Int = 0,
+                connections: Int = 0, uptime: Double = 0) {
+        self.torrents = torrents
+        self.detail = detail
+        self.downloadRate = downloadRate
+        self.uploadRate = uploadRate
+        self.downloadLimit = downloadLimit
+        self.uploadLimit = uploadLimit
+        self.listenPort = listenPort
+        self.connections = connections
+        self.uptime = uptime
+    }
+}
+
+/// Where a torrent is in its life. checking → downloading → seeding (or finished when it does
+/// not seed); any → paused and back; a disk error → failed.
+public enum TorrentPhase: Sendable, Equatable {
+    case checking(progress: Double)
+    case downloading
+    case seeding
+    case finished
+    case paused
+    case failed(String)
+}
+
+/// One torrent's row.
+public struct TorrentSnapshot: Sendable, Identifiable {
+    public var id: TorrentID
+    public var name: String
+    public var totalSize: Int
+    /// Fraction of wanted bytes verified, 0…1.
+    public var progress: Double
+    public var phase: TorrentPhase
+    public var downloadRate: Double
+    public var uploadRate: Double
+    public var downloaded: Int
+    public var uploaded: Int
+    public var peers: Int
+    public var seeds: Int
+    /// Seeders and leechers the trackers report, when known.
+    public var swarmSeeds: Int?
+    public var swarmLeechers: Int?
+    /// Seconds to completion at the current rate, when it can be guessed.
+    public var eta: Double?
+    public var queuePosition: Int
+    public var isPrivate: Bool
+
+    public var ratio: Double { downloaded == 0 ? (uploaded > 0 ? .infinity : 0) : Double(uploaded) / Double(downloaded) }
+
+    public init(id: TorrentID, name: String, totalSize: Int, progress: Double, phase: TorrentPhase,
+                downloadRate: Double = 0, uploadRate: Double = 0, downloaded: Int = 0, uploaded: Int = 0,
+                peers: Int = 0, seeds: Int = 0, swarmSeeds: Int? = nil, swarmLeechers: Int? = nil,
+                eta: Double? = nil, queuePosition: Int = 0, isPrivate: Bool = false) {
+        self.id = id
+        self.name = name
+        self.totalSize = totalSize
+        self.progress = progress
+        self.phase = phase
+        self.downloadRate = downloadRate
+        self.uploadRate = uploadRate
+        self.downloaded = downloaded
+        self.uploaded = uploaded
+        self.peers = peers
+        self.seeds = seeds
+        self.swarmSeeds = swarmSeeds
+        self.swarmLeechers = swarmLeechers
+        self.eta = eta
+        self.queuePosition = queuePosition
+        self.isPrivate = isPrivate
+    }
+}

@@ -1,0 +1,103 @@
+/// Everything about one torrent that only its own panes need.
+public struct TorrentDetail: Sendable {
+    public var id: TorrentID
+    public var peers: [PeerSnapshot]
+    public var files: [FileSnapshot]
+    public var trackers: [TrackerSnapshot]
+    public var pieces: PieceMap
+
+    public init(id: TorrentID, peers: [PeerSnapshot], files: [FileSnapshot], trackers: [TrackerSnapshot], pieces: PieceMap) {
+        self.id = id
+        self.peers = peers
+        self.files = files
+        self.trackers = trackers
+        self.pieces = pieces
+    }
+}
+
+/// One connected peer.
+public struct PeerSnapshot: Sendable {
+    public var address: String
+    public var client: String
+    public var flags: PeerFlags
+    public var downloadRate: Double
+    public var uploadRate: Double
+    /// Fraction of the torrent the peer has, 0…1.
+    public var progress: Double
+    /// Our block requests it has not answered yet.
+    public var requestsInFlight: Int
+    /// Where we learned of it: tracker, dht, pex, lsd, incoming, manual.
+    public var source: String
+
+    public init(address: String, client: String, flags: PeerFlags, downloadRate: Double, uploadRate: Double,
+                progress: Double, requestsInFlight: Int, source: String) {
+        self.address = address
+        self.client = client
+        self.flags = flags
+        self.downloadRate = downloadRate
+        self.uploadRate = uploadRate
+        self.progress = progress
+        self.requestsInFlight = requestsInFlight
+        self.source = source
+    }
+}
+
+/// The choke and interest state of a connection, both ways, and how it came about.
+public struct PeerFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// We are interested in the peer's pieces.
+    public static let weAreInterested = PeerFlags(rawValue: 1 << 0)
+    /// We choke the peer (it may not download from us).
+    public static let weChoke = PeerFlags(rawValue: 1 << 1)
+    public static let peerInterested = PeerFlags(rawValue: 1 << 2)
+    /// The peer chokes us.
+    public static let peerChokes = PeerFlags(rawValue: 1 << 3)
+    /// The peer has sent nothing for a minute although it unchoked us.
+    public static let snubbed = PeerFlags(rawValue: 1 << 4)
+    public static let incoming = PeerFlags(rawValue: 1 << 5)
+    /// It holds our optimistic unchoke slot.
+    public static let optimistic = PeerFlags(rawValue: 1 << 6)
+    public static let seed = PeerFlags(rawValue: 1 << 7)
+    public static let encrypted = PeerFlags(rawValue: 1 << 8)
+}
+
+/// One file of the torrent.
+public struct FileSnapshot: Sendable {
+    public var path: String
+    public var size: Int
+    /// Fraction verified, 0…1.
+    public var progress: Double
+    public var priority: FilePriorityLevel
+
+    public init(path: String, size: Int, progress: Double, priority: FilePriorityLevel) {
+        self.path = path
+        self.size = size
+        self.progress = progress
+        self.priority = priority
+    }
+}
+
+/// One tracker of the torrent.
+public struct TrackerSnapshot: Sendable {
+    public var url: String
+    public var tier: Int
+    public var status: String
+    public var lastError: String?
+    /// Seconds until the next announce, when scheduled.
+    public var nextAnnounce: Double?
+    public var seeders: Int?
+    public var leechers: Int?
+
+    public init(url: String, tier: Int, status: String, lastError: String? = nil, nextAnnounce: Double? = nil,
+                seeders: Int? = nil, leechers: Int? = nil) {
+        self.url = url
+        self.tier = tier
+        self.status = status
+        self.lastError = lastError
+        self.nextAnnounce = nextAnnounce
+        self.seeders = seeders
+        self.leechers = leechers
+    }
+}
