@@ -21,6 +21,7 @@ public final class Session: Sendable {
             try await core.start().get()
         } catch {
             try? await core.diskPool.shutdownGracefully()
+            try? await core.writePool.shutdownGracefully()
             try? await core.group.shutdownGracefully()
             throw SessionError.cannotListen(host: configuration.listenHost, port: configuration.listenPort,
                                             reason: String(describing: error))
@@ -100,6 +101,7 @@ public final class Session: Sendable {
         }
         await core.trackerClient?.shutdown()
         try? await core.diskPool.shutdownGracefully()
+        try? await core.writePool.shutdownGracefully()
         try? await core.group.shutdownGracefully()
     }
 }

@@ -15,6 +15,8 @@ final class SessionCore: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let loop: EventLoop
     let diskPool: NIOThreadPool
+    /// One thread for piece writes (see `PieceVerifier`).
+    let writePool: NIOThreadPool
     let configuration: SessionConfiguration
     let peerID: PeerID
     let log: Logger
@@ -48,6 +50,8 @@ final class SessionCore: @unchecked Sendable {
         loop = group.next()
         diskPool = NIOThreadPool(numberOfThreads: max(1, configuration.diskThreads))
         diskPool.start()
+        writePool = NIOThreadPool(numberOfThreads: 1)
+        writePool.start()
         var generator = SystemRandomNumberGenerator()
         peerID = PeerID.generate(using: &generator)
         log = logger

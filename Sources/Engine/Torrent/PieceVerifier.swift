@@ -7,7 +7,9 @@ import TorrentCore
 /// Hashes assembled pieces and writes the good ones to disk, on the disk thread pool.
 ///
 /// A piece is assembled in memory from its blocks, so it is hashed without reading it back and
-/// written with one call per file it touches.
+/// written with one call per file it touches. Hashing runs on all cores; writes go through one
+/// thread, because concurrent writes to one file only fight over the file's lock in the kernel
+/// (measured: a third of the download's CPU went to that spinning).
 struct PieceVerifier: Sendable {
     enum Outcome: Sendable {
         case verified
@@ -16,25 +18,31 @@ struct PieceVerifier: Sendable {
     }
 
     let pool: NIOThreadPool
+    let writer: NIOThreadPool
     let storage: any TorrentStorage
     let info: TorrentInfo
 
     func verifyAndWrite(piece: Int, data: [UInt8], on loop: EventLoop) -> EventLoopFuture<Outcome> {
         let storage = self.storage
         let expected = Array(info.hash(ofPiece: piece))
+        let writer = self.writer
         return pool.runIfActive(eventLoop: loop) {
             let digest = data.withUnsafeBytes { buffer -> [UInt8] in
                 var hasher = Insecure.SHA1()
                 hasher.update(bufferPointer: buffer)
                 return Array(hasher.finalize())
             }
-            guard digest == expected else { return Outcome.hashMismatch }
-            do throws(StorageError) {
-                try storage.write(piece: piece, offset: 0, bytes: data)
-            } catch {
-                return .writeFailed(error)
+            return digest == expected
+        }.flatMap { matches -> EventLoopFuture<Outcome> in
+            guard matches else { return loop.makeSucceededFuture(.hashMismatch) }
+            return writer.runIfActive(eventLoop: loop) {
+                do throws(StorageError) {
+                    try storage.write(piece: piece, offset: 0, bytes: data)
+                } catch {
+                    return Outcome.writeFailed(error)
+                }
+                return .verified
             }
-            return .verified
         }
     }
 

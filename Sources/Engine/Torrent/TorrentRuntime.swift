@@ -70,7 +70,7 @@ final class TorrentRuntime: @unchecked Sendable {
         }
         for piece in verified.setIndices { picker.pieceVerified(PieceIndex(checked: piece)) }
         self.picker = picker
-        self.verifier = PieceVerifier(pool: core.diskPool, storage: storage, info: metainfo.info)
+        self.verifier = PieceVerifier(pool: core.diskPool, writer: core.writePool, storage: storage, info: metainfo.info)
         lastChokeRound = core.now
         lastResumeSave = core.now
         tracker = core.configuration.useTrackers && !metainfo.trackerTiers.isEmpty
