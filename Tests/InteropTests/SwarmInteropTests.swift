@@ -147,3 +147,58 @@ import TestSupport
             == FileManager.default.contents(atPath: dir.file("seed/big.bin")))
     }
 }
+
+/// A lying peer cannot spoil a download: rill checks every piece and refetches bad ones.
+@Suite(.serialized) struct BadDataInteropTests {
+    @Test(.enabled(if: SwarmInteropTests.haveLibtorrent, "python3-libtorrent is not installed"))
+    func rillFinishesWithCorrectDataWhenOneOfTwoPeersSendsCorruptBlocks() throws {
+        try SwarmInteropTests.requireLibtorrent()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let original = pseudoRandomBytes(count: 4_000_000, seed: 61)
+        try dir.write("seed/data.bin", original)
+        try dir.write("liar/data.bin", original)
+        let torrent = dir.file("data.torrent")
+        try RillBinary.run(["create", dir.file("seed/data.bin"), "-o", torrent, "--piece-size", "64k"])
+
+        // The liar: a rill seeder whose resume data vouches for the good bytes, which are then
+        // corrupted behind its back (size and modification time kept, so it still trusts them).
+        let liarHome = ["RILL_HOME": dir.file("liar-home")]
+        let checked = try ExternalTool.run(RillBinary.path, ["check", torrent, "--dir", dir.file("liar")], environment: liarHome)
+        try #require(checked.status == 0)
+        try corruptKeepingModificationTime(dir.file("liar/data.bin"), every: 48 * 1024)
+
+        let (honest, honestPort) = try SwarmInteropTests.startLibtorrentSeeder(torrent: torrent, dir: dir.file("seed"),
+                                                                               host: "127.0.0.2")
+        defer { honest.stop() }
+        let liar = try BackgroundProcess(RillBinary.path, ["seed", torrent, "--dir", dir.file("liar"), "--port", "0",
+                                                           "--listen", "127.0.0.3", "--no-trackers"],
+                                         environment: liarHome)
+        defer { liar.stop() }
+        let liarPort = try #require(liar.waitForLine(matching: "listening on port ([0-9]+)", timeout: 60))
+        #expect(!liar.printed.contains("checking"), "the liar trusted its resume data")
+
+        let download = try ExternalTool.run(RillBinary.path, [
+            "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+            "--peer", "127.0.0.3:\(liarPort)", "--peer", "127.0.0.2:\(honestPort)", "--no-trackers",
+        ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
+        #expect(download.status == 0, "\(download.stderr)")
+        #expect(FileManager.default.contents(atPath: dir.file("leech/data.bin")) == Data(original))
+        #expect(download.stderr.contains("failed its hash check"), "the liar's data was received and caught")
+    }
+
+    private func corruptKeepingModificationTime(_ path: String, every stride: Int) throws {
+        var before = stat()
+        try #require(stat(path, &before) == 0)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        var offset = 0
+        while offset < Int(before.st_size) {
+            try handle.seek(toOffset: UInt64(offset))
+            try handle.write(contentsOf: Data([0xA5, 0x5A]))
+            offset += stride
+        }
+        try handle.close()
+        var times = [before.st_atim, before.st_mtim]
+        try #require(utimensat(AT_FDCWD, path, &times, 0) == 0)
+    }
+}
