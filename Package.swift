@@ -72,14 +72,14 @@ let package = Package(
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TorrentCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "BencodeTests", dependencies: ["Bencode"]),
+        .testTarget(name: "BencodeTests", dependencies: ["Bencode", "TestSupport"]),
         .testTarget(name: "TorrentCoreTests", dependencies: ["TorrentCore", "Bencode", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TorrentCore", "TestSupport"]),
         .testTarget(
             name: "WireProtocolTests",
-            dependencies: ["WireProtocol", "TorrentCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["WireProtocol", "TorrentCore", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "SwarmLogicTests", dependencies: ["SwarmLogic", "TorrentCore"]),
+        .testTarget(name: "SwarmLogicTests", dependencies: ["SwarmLogic", "TorrentCore", "TestSupport"]),
         .testTarget(
             name: "EngineTests",
             dependencies: ["Engine", "EngineAPI", "TorrentCore", "WireProtocol", "SwarmLogic", "TestSupport",

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import Bencode
 
@@ -116,7 +117,7 @@ private func failure(_ text: String, decoder: BencodeDecoder = BencodeDecoder())
     }
 
     @Test func neverCrashesOnRandomBytes() throws {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         for _ in 0..<5000 {
             let length = Int(rng.next() % 64)
             var bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -132,15 +133,3 @@ private func failure(_ text: String, decoder: BencodeDecoder = BencodeDecoder())
     }
 }
 
-/// A small deterministic generator so fuzz-style tests repeat exactly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

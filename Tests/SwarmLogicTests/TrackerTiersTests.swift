@@ -1,17 +1,7 @@
+import TestSupport
 import Testing
 @testable import SwarmLogic
 
-/// SplitMix64, so shuffles and jitter are reproducible.
-private struct TierTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Always 1, so `next(upperBound:)` is always 0 and `shuffle` leaves every tier in the order given.
 /// (Always 0 would spin forever in the standard library's rejection sampling.)
@@ -28,14 +18,14 @@ private struct IdentityShuffle: RandomNumberGenerator {
 
     @Test func shufflesEachTierOnceAndKeepsTiersApart() {
         let input = [(0..<8).map { "http://a\($0)/announce" }, ["udp://b:1"], (0..<8).map { "http://c\($0)/announce" }]
-        var random = TierTestRandom(state: 7)
+        var random = SeededGenerator(seed: 7)
         let shuffled = TrackerTiers(tiers: input, using: &random)
         #expect(shuffled.tiers.count == 3)
         #expect(Set(shuffled.tiers[0]) == Set(input[0]))
         #expect(shuffled.tiers[1] == ["udp://b:1"])
         #expect(Set(shuffled.tiers[2]) == Set(input[2]))
         #expect(shuffled.tiers[0] != input[0] || shuffled.tiers[2] != input[2])
-        var again = TierTestRandom(state: 7)
+        var again = SeededGenerator(seed: 7)
         #expect(TrackerTiers(tiers: input, using: &again) == shuffled)
     }
 
@@ -109,7 +99,7 @@ private struct IdentityShuffle: RandomNumberGenerator {
 
     @Test func jittersRetriesButNeverPastTheCap() {
         var schedule = AnnounceSchedule()
-        var random = TierTestRandom(state: 1)
+        var random = SeededGenerator(seed: 1)
         var delays: [Duration] = []
         for _ in 0..<12 { delays.append(schedule.failed(using: &random)) }
         #expect(schedule.consecutiveFailures == 12)
@@ -126,7 +116,7 @@ private struct IdentityShuffle: RandomNumberGenerator {
 
     @Test func withoutJitterRetriesAreExact() {
         var schedule = AnnounceSchedule(retryBase: .seconds(1), retryCap: .seconds(5), jitter: 0)
-        var random = TierTestRandom(state: 1)
+        var random = SeededGenerator(seed: 1)
         let delays = (0..<5).map { _ in schedule.failed(using: &random) }
         #expect(delays == [1, 2, 4, 5, 5].map { Duration.seconds($0) })
     }
