@@ -143,3 +143,36 @@ import TorrentCore
         await seeder.shutdown()
     }
 }
+
+/// Peers reach each other over IPv6 as well (skipped where the host has no ::1).
+@Suite(.timeLimit(.minutes(1))) struct IPv6SwarmTests {
+    static let hasIPv6Loopback: Bool = {
+        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_addr = in6addr_loopback
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
+            }
+        }
+    }()
+
+    @Test(.enabled(if: hasIPv6Loopback, "this host has no IPv6 loopback"))
+    func rillSeedsToRillOverIPv6() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "six", files: [("six.bin", 700_000)])
+        let seeder = try await SwarmFixture.session(host: "::1")
+        let leecher = try await SwarmFixture.session(host: "::1")
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        leecher.addPeers([PeerEndpoint(host: "::1", port: UInt16(await seeder.listeningPort))], to: hash)
+        try await withTimeout(30, "download over IPv6") { try await leecher.waitUntilComplete(hash) }
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+}
