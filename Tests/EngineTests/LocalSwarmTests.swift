@@ -176,3 +176,37 @@ import TorrentCore
         await seeder.shutdown()
     }
 }
+
+/// A dead tracker is reported and retried, but never stops the torrent.
+@Suite(.timeLimit(.minutes(1))) struct DeadTrackerTests {
+    @Test func downloadFinishesFromAKnownPeerWhileTheTrackerIsUnreachable() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // Port 1 on loopback: nothing listens there, so every announce is refused at once.
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "dead", files: [("dead.bin", 500_000)],
+                                                trackers: [["http://127.0.0.1:1/announce"], ["udp://127.0.0.1:1/announce"]])
+        let seeder = try await SwarmFixture.session()
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        var configuration = SessionConfiguration()
+        configuration.listenHost = "127.0.0.1"
+        configuration.listenPort = 0
+        configuration.useTrackers = true
+        let leecher = try await Session(configuration: configuration)
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)
+        try await withTimeout(30, "download") { try await leecher.waitUntilComplete(hash) }
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+
+        // The failure is visible to the user, with the tracker named.
+        var message: String?
+        for _ in 0..<100 {
+            message = await leecher.stats(for: hash)?.trackerMessage
+            if message != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let shown = try #require(message)
+        #expect(shown.contains("127.0.0.1:1"), "\(shown)")
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+}
