@@ -63,10 +63,4 @@ struct PeerCandidates {
         }
         byEndpoint[endpoint] = candidate
     }
-
-    /// Marks an address as in use by an incoming connection, so we do not dial it too.
-    mutating func markConnected(_ endpoint: PeerEndpoint, now: SwarmInstant) {
-        if byEndpoint[endpoint] == nil { add(endpoint, source: .incoming, now: now) }
-        byEndpoint[endpoint]?.connected = true
-    }
 }

@@ -9,7 +9,6 @@ extension TorrentRuntime {
     func pause() {
         guard phase != .paused, phase != .stopped else { return }
         if case .failed = phase { return }
-        phaseBeforePause = phase
         phase = .paused
         for peer in peers.values { peer.close(reason: "torrent paused") }
         saveResume()

@@ -46,7 +46,6 @@ final class TorrentRuntime: @unchecked Sendable {
     private var completionWaiters: [EventLoopPromise<Void>] = []
     var trackerMessage: String?
     var seedWhenComplete: Bool
-    var phaseBeforePause: TorrentStats.Phase = .downloading
     /// This torrent's own rate limits, when set.
     private var downloadLimit: TokenBucket?
     private var uploadLimit: TokenBucket?
