@@ -45,6 +45,14 @@ struct PeerCandidates {
         return out
     }
 
+    /// Makes every waiting address ready now (the torrent wants data again after a pause or a
+    /// priority change, so earlier back-offs no longer apply).
+    mutating func retryAll(now: SwarmInstant) {
+        for endpoint in byEndpoint.keys where byEndpoint[endpoint]?.connected == false {
+            byEndpoint[endpoint]?.nextAttempt = now
+        }
+    }
+
     /// Records that a connection to `endpoint` ended; `failed` when it never became useful.
     mutating func disconnected(_ endpoint: PeerEndpoint, failed: Bool, now: SwarmInstant) {
         guard var candidate = byEndpoint[endpoint] else { return }

@@ -17,7 +17,7 @@ extension TorrentRuntime {
     func resume() {
         guard phase == .paused else { return }
         phase = picker.isComplete ? (seedWhenComplete ? .seeding : .finished) : .downloading
-        connectToCandidates()
+        reconnectNow()
     }
 
     func setFilePriority(_ file: Int, _ level: FilePriorityLevel) throws {
@@ -28,7 +28,7 @@ extension TorrentRuntime {
             complete()
         } else if !picker.isComplete, phase == .seeding || phase == .finished {
             phase = .downloading
-            connectToCandidates()
+            reconnectNow()
         }
         for peer in peers.values { peer.updateInterest() }
     }

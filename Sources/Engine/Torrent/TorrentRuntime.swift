@@ -142,6 +142,12 @@ final class TorrentRuntime: @unchecked Sendable {
         }
     }
 
+    /// Dials every known address again at once, back-offs forgotten.
+    func reconnectNow() {
+        candidates.retryAll(now: core.now)
+        connectToCandidates()
+    }
+
     func connectionFailed(_ endpoint: PeerEndpoint) {
         candidates.disconnected(endpoint, failed: true, now: core.now)
     }
