@@ -41,17 +41,7 @@ public struct AnnounceResponse: Hashable, Sendable {
     /// Parses a bencoded HTTP announce reply (BEP 3, 7, 23). A `failure reason` throws
     /// `TrackerReplyError.failure`.
     public static func parse(_ bytes: [UInt8], peerLimit: Int = defaultPeerLimit) throws(TrackerReplyError) -> AnnounceResponse {
-        let root: BencodeValue
-        do {
-            root = try BencodeDecoder(maxDepth: 8, maxStringLength: 4 << 20).decode(bytes)
-        } catch {
-            throw .notBencode(error)
-        }
-        guard case .dictionary = root else { throw .notADictionary }
-        if let failure = root["failure reason"] {
-            guard let reason = failure.bytes else { throw .wrongFieldType(field: "failure reason", expected: "a string") }
-            throw .failure(reason: TrackerReplyError.displayText(reason))
-        }
+        let root = try TrackerReplyRoot.decode(bytes)
 
         var response = AnnounceResponse()
         var notes: [String] = []

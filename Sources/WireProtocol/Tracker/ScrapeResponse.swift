@@ -35,17 +35,7 @@ public struct ScrapeResponse: Hashable, Sendable {
     /// Parses a bencoded HTTP scrape reply. Missing counts read as 0; a `failure reason` throws
     /// `TrackerReplyError.failure`.
     public static func parse(_ bytes: [UInt8], fileLimit: Int = defaultFileLimit) throws(TrackerReplyError) -> ScrapeResponse {
-        let root: BencodeValue
-        do {
-            root = try BencodeDecoder(maxDepth: 8, maxStringLength: 4 << 20).decode(bytes)
-        } catch {
-            throw .notBencode(error)
-        }
-        guard case .dictionary = root else { throw .notADictionary }
-        if let failure = root["failure reason"] {
-            guard let reason = failure.bytes else { throw .wrongFieldType(field: "failure reason", expected: "a string") }
-            throw .failure(reason: TrackerReplyError.displayText(reason))
-        }
+        let root = try TrackerReplyRoot.decode(bytes)
         guard let files = root["files"] else { return ScrapeResponse() }
         guard let entries = files.dictionary else { throw .wrongFieldType(field: "files", expected: "a dictionary") }
 
