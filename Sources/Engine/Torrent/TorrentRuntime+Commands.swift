@@ -24,6 +24,7 @@ extension TorrentRuntime {
         guard filePriorities.indices.contains(file) else { throw CommandError("no file \(file) in \(info.name)") }
         filePriorities[file] = FilePriority(rawValue: level.rawValue) ?? .normal
         picker.setFilePriorities(filePriorities.map(Self.piecePriority), layout: info.layout)
+        refreshWantedBytes()
         if picker.isComplete, phase == .downloading {
             complete()
         } else if !picker.isComplete, phase == .seeding || phase == .finished {

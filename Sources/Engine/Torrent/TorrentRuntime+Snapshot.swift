@@ -27,11 +27,11 @@ extension TorrentRuntime {
         }
     }
 
-    /// Bytes of the pieces the user wants (all pieces unless files are skipped).
-    var wantedBytes: Int {
+    /// Recounts `wantedBytes`; call whenever piece priorities change.
+    func refreshWantedBytes() {
         var total = 0
         for piece in 0..<pieceCount where picker.priorities[piece] != .skip { total += pieceSize(piece) }
-        return total
+        wantedBytes = total
     }
 
     /// Peers, files, trackers and the piece map, for the torrent the front end is looking at.

@@ -46,6 +46,8 @@ final class TorrentRuntime: @unchecked Sendable {
     private var completionWaiters: [EventLoopPromise<Void>] = []
     var trackerMessage: String?
     var seedWhenComplete: Bool
+    /// Bytes of the pieces the user wants; kept with the priorities so snapshots need no scan.
+    var wantedBytes = 0
     /// This torrent's own rate limits, when set.
     private var downloadLimit: TokenBucket?
     private var uploadLimit: TokenBucket?
@@ -75,6 +77,7 @@ final class TorrentRuntime: @unchecked Sendable {
         tracker = core.configuration.useTrackers && !metainfo.trackerTiers.isEmpty
             ? TrackerAnnouncer(tiers: metainfo.trackerTiers, core: core) : nil
         phase = picker.isComplete ? (options.seedWhenComplete ? .seeding : .finished) : .downloading
+        refreshWantedBytes()
         downloadLimit = options.downloadRateLimit.map { TokenBucket(rate: $0) }
         uploadLimit = options.uploadRateLimit.map { TokenBucket(rate: $0) }
         if downloadLimit != nil || uploadLimit != nil { core.startRateTicker() }
@@ -87,6 +90,7 @@ final class TorrentRuntime: @unchecked Sendable {
         fresh.setFilePriorities(filePriorities.map(Self.piecePriority), layout: info.layout)
         for piece in verified.setIndices { fresh.pieceVerified(PieceIndex(checked: piece)) }
         picker = fresh
+        refreshWantedBytes()
         assembling.removeAll()
         failedCopies.removeAll()
     }
@@ -401,18 +405,21 @@ final class TorrentRuntime: @unchecked Sendable {
     }
 
     /// Records verified pieces and file states so a restart need not hash again.
-    func saveResume() {
-        guard let store = core.resumeStore else { return }
+    @discardableResult
+    func saveResume() -> EventLoopFuture<Void> {
+        guard let store = core.resumeStore else { return core.loop.makeSucceededFuture(()) }
         resumeDirty = false
         lastResumeSave = core.now
         let verified = picker.have
         let info = self.info
         let root = downloadRoot
-        core.diskPool.runIfActive(eventLoop: core.loop) {
+        let saved = core.diskPool.runIfActive(eventLoop: core.loop) {
             try store.save(verified, for: info, downloadRoot: root)
-        }.assumeIsolated().whenFailure { [self] error in
+        }
+        saved.assumeIsolated().whenFailure { [self] error in
             core.log.warning("cannot save resume data for \(info.name): \(error)")
         }
+        return saved
     }
 
     /// Stops all transfers, waits for pieces on their way to disk, and saves resume data.
@@ -427,13 +434,7 @@ final class TorrentRuntime: @unchecked Sendable {
 
     private func waitForDisk(_ promise: EventLoopPromise<Void>) {
         if piecesVerifying == 0 {
-            guard let store = core.resumeStore else { return promise.succeed(()) }
-            let verified = picker.have
-            let info = self.info
-            let root = downloadRoot
-            core.diskPool.runIfActive(eventLoop: core.loop) {
-                try store.save(verified, for: info, downloadRoot: root)
-            }.whenComplete { _ in promise.succeed(()) }
+            saveResume().whenComplete { _ in promise.succeed(()) }
             return
         }
         core.loop.scheduleTask(in: .milliseconds(20)) { [self] in waitForDisk(promise) }
