@@ -210,6 +210,8 @@ extension SessionCore {
                 return
             }
             torrent(id)?.addCandidates([PeerEndpoint(host: host, port: port)], source: .manual)
+        case .moveInQueue, .setRatioGoal, .setQueueLimits:
+            recordEvent(.commandFailed("the torrent queue is not built yet"))
         }
         publishSnapshot()
     }

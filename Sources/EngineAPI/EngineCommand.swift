@@ -1,7 +1,7 @@
 /// What a front end asks the engine to do. `perform` only enqueues: the effect shows in a later
 /// snapshot, and a failure comes back as an `EngineEvent.commandFailed`.
 public enum EngineCommand: Sendable, Equatable {
-    /// Add a `.torrent` file (or, later, a magnet link), downloading into `directory` or the default.
+    /// Add a `.torrent` file or a magnet link, downloading into `directory` or the default.
     case add(AddSource, directory: String?)
     case pause(TorrentID)
     case resume(TorrentID)
@@ -16,6 +16,17 @@ public enum EngineCommand: Sendable, Equatable {
     case setRateLimits(download: Int?, upload: Int?)
     /// Try this peer for the torrent.
     case addPeer(TorrentID, host: String, port: Int)
+    /// Move the torrent in the queue that decides which torrents are active.
+    case moveInQueue(TorrentID, QueueMove)
+    /// Stop seeding once the upload/download ratio reaches the goal; nil seeds without a goal.
+    case setRatioGoal(TorrentID, Double?)
+    /// How many torrents may download and seed at once; nil means no limit.
+    case setQueueLimits(downloads: Int?, seeds: Int?)
+}
+
+/// A step in the torrent queue; position 0 is the first to become active.
+public enum QueueMove: Sendable, Equatable {
+    case up, down, top, bottom
 }
 
 /// Where a new torrent comes from.

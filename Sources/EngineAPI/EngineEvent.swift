@@ -6,6 +6,14 @@ public enum EngineEvent: Sendable, Equatable {
     case failed(TorrentID, String)
     case removed(TorrentID)
     case commandFailed(String)
+    /// A magnet link's metadata arrived and was verified; the file list is known now.
+    case metadataReceived(TorrentID, name: String)
+    /// A tracker refused or could not be reached.
+    case trackerError(TorrentID, url: String, message: String)
+    /// A peer sent data that failed the hash check too often and was banned.
+    case peerBanned(TorrentID, address: String)
+    /// Anything else worth a line in the log pane.
+    case notice(TorrentID?, String)
     /// Events were dropped because nobody drained the queue in time.
     case dropped(count: Int)
 }

@@ -12,10 +12,18 @@ public struct SessionSnapshot: Sendable {
     public var connections: Int
     /// Seconds since the session started, when this snapshot was taken.
     public var uptime: Double
+    /// Bytes free on the disk of the default download folder, when known.
+    public var freeDiskSpace: Int?
+    /// How many torrents may download and seed at once; nil means no limit.
+    public var maxActiveDownloads: Int?
+    public var maxActiveSeeds: Int?
+    /// The DHT node's state; nil when the DHT is off.
+    public var dht: DHTHealth?
 
     public init(torrents: [TorrentSnapshot] = [], detail: TorrentDetail? = nil, downloadRate: Double = 0,
                 uploadRate: Double = 0, downloadLimit: Int? = nil, uploadLimit: Int? = nil, listenPort: Int = 0,
-                connections: Int = 0, uptime: Double = 0) {
+                connections: Int = 0, uptime: Double = 0, freeDiskSpace: Int? = nil, maxActiveDownloads: Int? = nil,
+                maxActiveSeeds: Int? = nil, dht: DHTHealth? = nil) {
         self.torrents = torrents
         self.detail = detail
         self.downloadRate = downloadRate
@@ -25,13 +33,39 @@ public struct SessionSnapshot: Sendable {
         self.listenPort = listenPort
         self.connections = connections
         self.uptime = uptime
+        self.freeDiskSpace = freeDiskSpace
+        self.maxActiveDownloads = maxActiveDownloads
+        self.maxActiveSeeds = maxActiveSeeds
+        self.dht = dht
     }
 }
 
-/// Where a torrent is in its life. checking → downloading → seeding (or finished when it does
-/// not seed); any → paused and back; a disk error → failed.
+/// How well the DHT node is connected.
+public struct DHTHealth: Sendable, Equatable {
+    /// Nodes in the routing table, and how many of them answered recently.
+    public var nodes: Int
+    public var goodNodes: Int
+    public var lookupsInFlight: Int
+    /// Seconds since the last bootstrap finished; nil before the first.
+    public var secondsSinceBootstrap: Double?
+
+    public init(nodes: Int, goodNodes: Int, lookupsInFlight: Int, secondsSinceBootstrap: Double?) {
+        self.nodes = nodes
+        self.goodNodes = goodNodes
+        self.lookupsInFlight = lookupsInFlight
+        self.secondsSinceBootstrap = secondsSinceBootstrap
+    }
+}
+
+/// Where a torrent is in its life. (magnet) fetchingMetadata → checking → downloading → seeding
+/// (or finished when it does not seed); downloading or seeding ↔ queued when the active limits are
+/// reached; any → paused and back; a disk error → failed.
 public enum TorrentPhase: Sendable, Equatable {
+    /// A magnet link whose file list is still being fetched from peers.
+    case fetchingMetadata
     case checking(progress: Double)
+    /// Waiting for a download or seed slot (see the session's active limits).
+    case queued
     case downloading
     case seeding
     case finished
@@ -60,13 +94,17 @@ public struct TorrentSnapshot: Sendable, Identifiable {
     public var eta: Double?
     public var queuePosition: Int
     public var isPrivate: Bool
+    /// Whether it keeps uploading once complete, and the ratio at which it stops.
+    public var seedWhenComplete: Bool
+    public var ratioGoal: Double?
 
     public var ratio: Double { downloaded == 0 ? (uploaded > 0 ? .infinity : 0) : Double(uploaded) / Double(downloaded) }
 
     public init(id: TorrentID, name: String, totalSize: Int, progress: Double, phase: TorrentPhase,
                 downloadRate: Double = 0, uploadRate: Double = 0, downloaded: Int = 0, uploaded: Int = 0,
                 peers: Int = 0, seeds: Int = 0, swarmSeeds: Int? = nil, swarmLeechers: Int? = nil,
-                eta: Double? = nil, queuePosition: Int = 0, isPrivate: Bool = false) {
+                eta: Double? = nil, queuePosition: Int = 0, isPrivate: Bool = false,
+                seedWhenComplete: Bool = true, ratioGoal: Double? = nil) {
         self.id = id
         self.name = name
         self.totalSize = totalSize
@@ -83,5 +121,7 @@ public struct TorrentSnapshot: Sendable, Identifiable {
         self.eta = eta
         self.queuePosition = queuePosition
         self.isPrivate = isPrivate
+        self.seedWhenComplete = seedWhenComplete
+        self.ratioGoal = ratioGoal
     }
 }
