@@ -210,8 +210,21 @@ extension SessionCore {
                 return
             }
             torrent(id)?.addCandidates([PeerEndpoint(host: host, port: port)], source: .manual)
-        case .moveInQueue, .setRatioGoal, .setQueueLimits:
-            recordEvent(.commandFailed("the torrent queue is not built yet"))
+        case .moveInQueue(let id, let move):
+            guard let found = torrent(id) else { return }
+            switch move {
+            case .up: self.move(found.infoHash, .up)
+            case .down: self.move(found.infoHash, .down)
+            case .top: self.move(found.infoHash, .top)
+            case .bottom: self.move(found.infoHash, .bottom)
+            }
+        case .setRatioGoal(let id, let goal):
+            guard let found = torrent(id) else { return }
+            found.ratioGoal = goal.flatMap { $0 > 0 ? $0 : nil }
+        case .setQueueLimits(let downloads, let seeds):
+            maxActiveDownloads = downloads.map { max(0, $0) }
+            maxActiveSeeds = seeds.map { max(0, $0) }
+            applyQueue()
         }
         publishSnapshot()
     }

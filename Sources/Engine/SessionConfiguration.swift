@@ -27,6 +27,13 @@ public struct SessionConfiguration: Sendable {
     public var downloadDirectory = "."
     /// Client name sent in the extension handshake.
     public var clientName = "rill/0.1.0"
+    /// How many torrents may download, and how many seed, at once (the rest wait in the queue);
+    /// nil means no limit.
+    public var maxActiveDownloads: Int?
+    public var maxActiveSeeds: Int?
+    /// Remember the torrents, their settings and queue order in `resumeFolder`, so that
+    /// `Session.restoreSavedTorrents()` brings them back after a restart.
+    public var persistTorrents = false
 
     public init() {}
 }
@@ -44,6 +51,13 @@ public struct TorrentOptions: Sendable {
     public var uploadRateLimit: Int?
     /// Trust resume data instead of rehashing when the files are unchanged.
     public var useResumeData = true
+    /// Stop seeding once uploaded / downloaded reaches this ratio; nil seeds without a goal.
+    public var ratioGoal: Double?
+    /// Add the torrent paused.
+    public var startPaused = false
+    /// Payload bytes moved in earlier runs, so ratios survive restarts.
+    public var earlierDownloaded = 0
+    public var earlierUploaded = 0
 
     public init() {}
 }

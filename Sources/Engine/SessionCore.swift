@@ -42,7 +42,13 @@ final class SessionCore: @unchecked Sendable {
     let published = NIOLockedValueBox(SessionSnapshot())
     let detailWanted = NIOLockedValueBox<TorrentID?>(nil)
     private var publisher: RepeatedTask?
-    private var nextQueuePosition = 0
+    /// The order in which torrents get download and seed slots.
+    private(set) var queue = QueueOrder<InfoHash>()
+    var maxActiveDownloads: Int?
+    var maxActiveSeeds: Int?
+    /// Bytes free where torrents are downloaded by default, refreshed every few seconds.
+    private(set) var freeDiskSpace: Int?
+    private var ticks = 0
 
     init(configuration: SessionConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -58,6 +64,8 @@ final class SessionCore: @unchecked Sendable {
         resumeStore = configuration.resumeFolder.map { ResumeStore(folder: $0) }
         downloadLimit = configuration.downloadRateLimit.map { TokenBucket(rate: $0) }
         uploadLimit = configuration.uploadRateLimit.map { TokenBucket(rate: $0) }
+        maxActiveDownloads = configuration.maxActiveDownloads
+        maxActiveSeeds = configuration.maxActiveSeeds
         if configuration.useTrackers {
             trackerClient = TrackerClient(eventLoopGroup: group)
         }
@@ -85,8 +93,11 @@ final class SessionCore: @unchecked Sendable {
         return bootstrap.bind(host: configuration.listenHost, port: configuration.listenPort).map { [self] channel in
             server = channel
             listeningPort = channel.localAddress?.port ?? configuration.listenPort
+            freeDiskSpace = FreeSpace.bytesAvailable(at: configuration.downloadDirectory)
             ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in
                 for torrent in torrents.values { torrent.tick() }
+                ticks += 1
+                if ticks % 5 == 0 { freeDiskSpace = FreeSpace.bytesAvailable(at: configuration.downloadDirectory) }
             }
             if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
             publisher = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(250)) { [self] _ in
@@ -130,14 +141,34 @@ final class SessionCore: @unchecked Sendable {
 
     func add(_ torrent: TorrentRuntime) {
         torrents[torrent.infoHash] = torrent
-        torrent.queuePosition = nextQueuePosition
-        nextQueuePosition += 1
+        queue.append(torrent.infoHash)
         recordEvent(.added(torrent.id, name: torrent.info.name))
+        applyQueue()
         publishSnapshot()
     }
 
     func remove(_ infoHash: InfoHash) {
         torrents[infoHash] = nil
+        queue.remove(infoHash)
+        applyQueue()
+    }
+
+    /// Moves a torrent in the queue and lets the queue's new order take effect.
+    func move(_ infoHash: InfoHash, _ move: QueueOrder<InfoHash>.Move) {
+        if queue.move(infoHash, move) { applyQueue() }
+    }
+
+    /// Runs the first torrents in queue order up to the active limits and makes the rest wait.
+    func applyQueue() {
+        var candidates: [QueueSlots.Candidate<InfoHash>] = []
+        for (position, hash) in queue.ids.enumerated() {
+            guard let kind = torrents[hash]?.queueKind else { continue }
+            candidates.append(QueueSlots.Candidate(id: hash, position: position, kind: kind))
+        }
+        let active = QueueSlots.active(candidates, maxDownloads: maxActiveDownloads, maxSeeds: maxActiveSeeds)
+        // Stop first, so the connections they free are there for the ones that start.
+        for candidate in candidates where !active.contains(candidate.id) { torrents[candidate.id]?.setActive(false) }
+        for candidate in candidates where active.contains(candidate.id) { torrents[candidate.id]?.setActive(true) }
     }
 
     func torrent(for infoHash: InfoHash) -> TorrentRuntime? { torrents[infoHash] }
@@ -242,7 +273,8 @@ final class SessionCore: @unchecked Sendable {
         let snapshot = SessionSnapshot(
             torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
             downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
-            connections: connectionCount, uptime: Double(seconds) + Double(attoseconds) / 1e18)
+            connections: connectionCount, uptime: Double(seconds) + Double(attoseconds) / 1e18,
+            freeDiskSpace: freeDiskSpace, maxActiveDownloads: maxActiveDownloads, maxActiveSeeds: maxActiveSeeds)
         published.withLockedValue { $0 = snapshot }
     }
 

@@ -6,6 +6,8 @@ public struct TorrentStats: Sendable {
     /// does not seed); any state → paused or stopped; a disk error → failed.
     public enum Phase: Sendable, Equatable {
         case checking
+        /// Waiting for a download or seed slot.
+        case queued
         case downloading
         case seeding
         case finished

@@ -12,12 +12,14 @@ extension TorrentRuntime {
         phase = .paused
         for peer in peers.values { peer.close(reason: "torrent paused") }
         saveResume()
+        core.applyQueue()
     }
 
+    /// Back in line: it runs as soon as the queue has a slot for it (at once without limits).
     func resume() {
         guard phase == .paused else { return }
-        phase = picker.isComplete ? (seedWhenComplete ? .seeding : .finished) : .downloading
-        reconnectNow()
+        phase = picker.isComplete && !seedWhenComplete ? .finished : .queued
+        core.applyQueue()
     }
 
     func setFilePriority(_ file: Int, _ level: FilePriorityLevel) throws {
@@ -28,21 +30,22 @@ extension TorrentRuntime {
         if picker.isComplete, phase == .downloading {
             complete()
         } else if !picker.isComplete, phase == .seeding || phase == .finished {
-            phase = .downloading
-            reconnectNow()
+            phase = .queued
+            core.applyQueue()
         }
         for peer in peers.values { peer.updateInterest() }
     }
 
     func setSeeding(_ seeding: Bool) {
         seedWhenComplete = seeding
-        guard picker.isComplete, phase == .seeding || phase == .finished else { return }
-        phase = seeding ? .seeding : .finished
+        guard picker.isComplete, phase == .seeding || phase == .finished || phase == .queued else { return }
         if seeding {
-            connectToCandidates()
+            if phase == .finished { phase = .queued }
         } else {
+            phase = .finished
             for peer in peers.values { peer.close(reason: "seeding turned off") }
         }
+        core.applyQueue()
     }
 
     /// Hashes the data on disk again; only matching pieces count as verified afterwards.
@@ -58,10 +61,9 @@ extension TorrentRuntime {
             switch result {
             case .success(let verified):
                 resetPicker(verified: verified)
-                phase = resumeTo == .paused ? .paused
-                    : picker.isComplete ? (seedWhenComplete ? .seeding : .finished) : .downloading
+                phase = resumeTo == .paused ? .paused : picker.isComplete && !seedWhenComplete ? .finished : .queued
                 saveResume()
-                connectToCandidates()
+                core.applyQueue()
             case .failure(let error):
                 phase = .failed("recheck failed: \(error)")
             }

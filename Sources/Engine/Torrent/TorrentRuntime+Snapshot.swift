@@ -11,14 +11,16 @@ extension TorrentRuntime {
         return TorrentSnapshot(
             id: id, name: info.name, totalSize: info.totalLength, progress: min(1, max(0, progress)),
             phase: Self.phase(of: stats.phase), downloadRate: stats.downloadRate, uploadRate: stats.uploadRate,
-            downloaded: stats.downloaded, uploaded: stats.uploaded, peers: stats.peersConnected,
+            downloaded: totalDownloaded, uploaded: totalUploaded, peers: stats.peersConnected,
             seeds: stats.seedsConnected, swarmSeeds: tracker?.seeders, swarmLeechers: tracker?.leechers,
-            eta: stats.eta, queuePosition: queuePosition, isPrivate: info.isPrivate)
+            eta: stats.eta, queuePosition: core.queue.position(of: infoHash) ?? 0, isPrivate: info.isPrivate,
+            seedWhenComplete: seedWhenComplete, ratioGoal: ratioGoal)
     }
 
     private static func phase(of phase: TorrentStats.Phase) -> TorrentPhase {
         switch phase {
         case .checking: .checking(progress: 0)
+        case .queued: .queued
         case .downloading: .downloading
         case .seeding: .seeding
         case .finished: .finished

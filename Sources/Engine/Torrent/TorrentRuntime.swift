@@ -46,6 +46,9 @@ final class TorrentRuntime: @unchecked Sendable {
     private var completionWaiters: [EventLoopPromise<Void>] = []
     var trackerMessage: String?
     var seedWhenComplete: Bool
+    var ratioGoal: Double?
+    let earlierDownloadedBytes: Int
+    let earlierUploadedBytes: Int
     /// Bytes of the pieces the user wants; kept with the priorities so snapshots need no scan.
     var wantedBytes = 0
     /// This torrent's own rate limits, when set.
@@ -63,6 +66,9 @@ final class TorrentRuntime: @unchecked Sendable {
         self.storage = storage
         self.id = TorrentID(hex: metainfo.infoHash.hex)
         self.seedWhenComplete = options.seedWhenComplete
+        self.ratioGoal = options.ratioGoal
+        self.earlierDownloadedBytes = options.earlierDownloaded
+        self.earlierUploadedBytes = options.earlierUploaded
         self.filePriorities = options.filePriorities ?? Array(repeating: .normal, count: metainfo.info.files.count)
         var picker = PiecePicker(layout: metainfo.info.layout)
         picker.sequential = options.sequential
@@ -76,7 +82,8 @@ final class TorrentRuntime: @unchecked Sendable {
         lastResumeSave = core.now
         tracker = core.configuration.useTrackers && !metainfo.trackerTiers.isEmpty
             ? TrackerAnnouncer(tiers: metainfo.trackerTiers, core: core) : nil
-        phase = picker.isComplete ? (options.seedWhenComplete ? .seeding : .finished) : .downloading
+        // The session's queue decides when it may run (see `SessionCore.applyQueue`).
+        phase = options.startPaused ? .paused : picker.isComplete && !options.seedWhenComplete ? .finished : .queued
         refreshWantedBytes()
         downloadLimit = options.downloadRateLimit.map { TokenBucket(rate: $0) }
         uploadLimit = options.uploadRateLimit.map { TokenBucket(rate: $0) }
@@ -106,7 +113,6 @@ final class TorrentRuntime: @unchecked Sendable {
 
     var infoHash: InfoHash { info.infoHash }
     let id: TorrentID
-    var queuePosition = 0
     var filePriorities: [FilePriority]
     var pieceCount: Int { info.pieceCount }
     var havePieces: Bitfield { picker.have }
@@ -296,6 +302,7 @@ final class TorrentRuntime: @unchecked Sendable {
 
     func complete() {
         phase = seedWhenComplete ? .seeding : .finished
+        defer { core.applyQueue() }
         core.log.info("\(info.name) is complete")
         core.recordEvent(.completed(id))
         saveResume()
@@ -388,6 +395,7 @@ final class TorrentRuntime: @unchecked Sendable {
         connectToCandidates()
         if resumeDirty && lastResumeSave.duration(to: now) >= .seconds(30) { saveResume() }
         tracker?.tick(self)
+        if phase == .seeding, let goal = ratioGoal, ratio >= goal { reachedRatioGoal(goal) }
     }
 
     private func chokeRound() {
