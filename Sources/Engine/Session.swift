@@ -59,6 +59,42 @@ public final class Session: Sendable {
         }.get()
     }
 
+    /// Brings back the torrents a session with `persistTorrents` remembered, in their old queue
+    /// order and with their old choices. Returns one sentence per torrent that could not return.
+    public func restoreSavedTorrents() async -> [String] {
+        guard let folder = core.sessionFolder else { return [] }
+        let saved: SavedSession
+        do {
+            guard let found = try SavedSession.load(from: folder) else { return [] }
+            saved = found
+        } catch {
+            return ["\(error)"]
+        }
+        var problems: [String] = []
+        for entry in saved.torrents {
+            let path = SessionCore.torrentFilePath(folder: folder, hex: entry.infoHash)
+            do {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CommandError("its torrent file '\(path)' is missing")
+                }
+                let metainfo = try Metainfo(bytes: Array(data))
+                var options = TorrentOptions()
+                options.startPaused = entry.paused
+                options.seedWhenComplete = entry.seedWhenComplete
+                options.ratioGoal = entry.ratioGoal
+                options.earlierDownloaded = entry.downloaded
+                options.earlierUploaded = entry.uploaded
+                if entry.filePriorities.count == metainfo.info.files.count {
+                    options.filePriorities = entry.filePriorities.map { FilePriority(rawValue: $0) ?? .normal }
+                }
+                _ = try await add(metainfo, downloadDirectory: entry.downloadDirectory, options: options)
+            } catch {
+                problems.append("cannot restore torrent \(entry.infoHash): \(error)")
+            }
+        }
+        return problems
+    }
+
     /// Adds peer addresses to try for a torrent (from the command line, a magnet link, …).
     public func addPeers(_ peers: [PeerEndpoint], to infoHash: InfoHash, source: PeerSource = .manual) {
         let core = self.core
@@ -191,6 +227,7 @@ extension SessionCore {
             let root = found.downloadRoot
             found.stop().whenComplete { [self] _ in
                 if let store = resumeStore { try? store.remove(for: info.infoHash) }
+                forgetTorrentFile(info.infoHash)
                 if deleteData {
                     diskPool.submit { _ in TorrentRuntime.deleteData(of: info, root: root) }
                 }
@@ -225,6 +262,10 @@ extension SessionCore {
             maxActiveDownloads = downloads.map { max(0, $0) }
             maxActiveSeeds = seeds.map { max(0, $0) }
             applyQueue()
+        }
+        switch command {
+        case .addPeer, .setRateLimits, .add: break
+        default: sessionChanged()
         }
         publishSnapshot()
     }

@@ -49,6 +49,8 @@ final class SessionCore: @unchecked Sendable {
     /// Bytes free where torrents are downloaded by default, refreshed every few seconds.
     private(set) var freeDiskSpace: Int?
     private var ticks = 0
+    /// The remembered torrent list needs writing (see `SessionCore+Persistence`).
+    var sessionDirty = false
 
     init(configuration: SessionConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -98,6 +100,8 @@ final class SessionCore: @unchecked Sendable {
                 for torrent in torrents.values { torrent.tick() }
                 ticks += 1
                 if ticks % 5 == 0 { freeDiskSpace = FreeSpace.bytesAvailable(at: configuration.downloadDirectory) }
+                if ticks % 60 == 0 { sessionChanged() }  // transfer totals
+                saveSessionIfNeeded()
             }
             if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
             publisher = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(250)) { [self] _ in
@@ -119,7 +123,8 @@ final class SessionCore: @unchecked Sendable {
         ticker?.cancel()
         rateTicker?.cancel()
         publisher?.cancel()
-        let stops = torrents.values.map { $0.stop() }
+        let saved = saveSessionIfNeeded(force: true)
+        let stops = torrents.values.map { $0.stop() } + (saved.map { [$0] } ?? [])
         return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
             // Trackers get a few seconds to hear our `stopped`; we do not wait longer.
             let promise = loop.makePromise(of: Void.self)
@@ -142,6 +147,8 @@ final class SessionCore: @unchecked Sendable {
     func add(_ torrent: TorrentRuntime) {
         torrents[torrent.infoHash] = torrent
         queue.append(torrent.infoHash)
+        rememberTorrentFile(torrent.metainfo)
+        sessionChanged()
         recordEvent(.added(torrent.id, name: torrent.info.name))
         applyQueue()
         publishSnapshot()
@@ -150,6 +157,7 @@ final class SessionCore: @unchecked Sendable {
     func remove(_ infoHash: InfoHash) {
         torrents[infoHash] = nil
         queue.remove(infoHash)
+        sessionChanged()
         applyQueue()
     }
 

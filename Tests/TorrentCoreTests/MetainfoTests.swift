@@ -237,3 +237,18 @@ private func parseError(_ bytes: [UInt8]) -> MetainfoError? {
         #expect(MetainfoBuilder.automaticPieceLength(forTotalLength: 1 << 50) == 16 << 20)
     }
 }
+
+@Suite struct MetainfoEncodingTests {
+    @Test func writtenTorrentKeepsTheInfoHashTrackersAndWebSeeds() throws {
+        var builder = MetainfoBuilder(name: "kept", pieceLength: 16384, files: [.init(path: ["x.bin"], length: 20000)])
+        builder.trackerTiers = [["http://127.0.0.1:1/announce", "udp://127.0.0.1:2"], ["http://127.0.0.1:3/announce"]]
+        builder.webSeeds = ["http://127.0.0.1:4/files/"]
+        builder.comment = "a comment"
+        let original = try Metainfo(bytes: builder.torrentBytes(pieceHashes: [UInt8](repeating: 7, count: 40)))
+        let again = try Metainfo(bytes: original.torrentBytes())
+        #expect(again.infoHash == original.infoHash)
+        #expect(again.trackerTiers == original.trackerTiers)
+        #expect(again.webSeeds == original.webSeeds)
+        #expect(again.comment == "a comment")
+    }
+}
