@@ -15,7 +15,8 @@ struct Rill: AsyncParsableCommand {
               rill seed album.torrent --dir ~/Music
             """,
         version: RillVersion.string,
-        subcommands: [InfoCommand.self, CreateCommand.self, CheckCommand.self, DownloadCommand.self, SeedCommand.self]
+        subcommands: [InfoCommand.self, CreateCommand.self, CheckCommand.self, DownloadCommand.self, SeedCommand.self,
+                      ConfigCommand.self]
     )
 }
 
