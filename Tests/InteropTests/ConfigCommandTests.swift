@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension Interop {
+    /// `rill config`: effective settings, where each came from, and problems with their lines.
+    @Suite struct ConfigCommandTests {
+        @Test func withoutAFileEverySettingIsTheDefault() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let output = try ExternalTool.run(RillBinary.path, ["config"], environment: ["RILL_HOME": dir.path])
+            #expect(output.status == 0)
+            #expect(output.stdout.contains("not present: all defaults"))
+            #expect(output.stdout.contains("listen_port"))
+            #expect(!output.stdout.contains(dir.path + "/config.toml:"), "no value comes from a file")
+            #expect(output.stderr.isEmpty)
+        }
+
+        @Test func fileValuesWinAndProblemsNameTheirLineAndKeepTheDefault() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let file = try dir.write("config.toml", Array("""
+                # my settings
+                listen_port = 7001
+                upload_limit = "500k"
+                colour = "blue"
+                max_active_downloads = -2
+
+                [dht]
+                enabled = false
+                port = "many"
+                """.utf8))
+            let output = try ExternalTool.run(RillBinary.path, ["config"], environment: ["RILL_HOME": dir.path])
+            #expect(output.status == 0, "a bad config never stops rill")
+            let lines = output.stdout.split(separator: "\n").map(String.init)
+            func line(_ key: String) -> String { lines.first { $0.hasPrefix(key + " ") } ?? "" }
+            #expect(line("listen_port").contains("= 7001") && line("listen_port").contains("\(file):2"))
+            #expect(line("upload_limit").contains("500 KiB/s") && line("upload_limit").contains("\(file):3"))
+            #expect(line("dht.enabled").contains("= false") && line("dht.enabled").contains("\(file):8"))
+            #expect(line("max_active_downloads").contains("= 5") && line("max_active_downloads").contains("default"))
+            #expect(line("dht.port").contains("default"))
+            #expect(output.stderr.contains("\(file):4: unknown key 'colour'"))
+            #expect(output.stderr.contains("\(file):5: bad value for 'max_active_downloads'"))
+            #expect(output.stderr.contains("\(file):9: bad value for 'dht.port'"))
+        }
+
+        @Test func aFileThatDoesNotParseFallsBackToTheDefaults() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let file = try dir.write("config.toml", Array("listen_port = 7001\nupload_limit = \n".utf8))
+            let output = try ExternalTool.run(RillBinary.path, ["config"], environment: ["RILL_HOME": dir.path])
+            #expect(output.status == 0)
+            #expect(output.stderr.contains("\(file):2:"))
+            #expect(output.stderr.contains("using the defaults"))
+            #expect(output.stdout.contains("listen_port                 = 6881"))
+        }
+    }
+}
