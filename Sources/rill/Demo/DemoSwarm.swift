@@ -1,0 +1,138 @@
+import Engine
+import Foundation
+import Logging
+import TorrentCore
+
+/// A swarm on 127.0.0.x that needs no network: seeders with different upload limits (two of
+/// them holding only part of the data, so rarity varies), one seeder that keeps leaving and
+/// coming back, and the session the UI shows, which downloads from them. Everything lives in
+/// a temporary folder that `stop()` deletes.
+final class DemoSwarm: @unchecked Sendable {
+    let session: Session
+    let folder: String
+    let infoHash: InfoHash
+    private var seeders: [Session?]
+    /// The data folder of each seeder.
+    private let roots: [String]
+    private let metainfo: Metainfo
+    private let log: Logger
+    private var flapping: Task<Void, Never>?
+    private let lock = NSLock()
+
+    /// Upload limit of seeder `index`: each twice the one before, from 192 KiB/s.
+    static func uploadLimit(_ index: Int) -> Int { (192 * 1024) << min(index, 6) }
+
+    static func start(seeders count: Int, megabytes: Int, log: Logger) async throws -> DemoSwarm {
+        let folder = NSTemporaryDirectory() + "rill-demo-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let totalBytes = megabytes << 20
+        do {
+            try DemoPayload.write(totalBytes: totalBytes, to: folder + "/seed")
+            let metainfo = try DemoPayload.torrent(of: folder + "/seed")
+            var seeders: [Session?] = []
+            var roots: [String] = []
+            for index in 0..<count {
+                // Seeders 2 and 3 hold only some files: they are partial, and fetch the rest slowly.
+                var root = folder + "/seed"
+                if index == 2 || index == 3 {
+                    root = folder + "/partial-\(index)"
+                    let files = Set(DemoPayload.files.indices.filter { index == 2 ? $0 < 3 : $0 % 2 == 1 })
+                    try DemoPayload.write(totalBytes: totalBytes, to: root, only: files)
+                }
+                seeders.append(try await startSeeder(index, metainfo: metainfo, root: root, log: log))
+                roots.append(root)
+            }
+            var configuration = SessionConfiguration()
+            configuration.listenHost = "127.0.0.1"
+            configuration.listenPort = 0
+            configuration.useTrackers = false
+            configuration.resumeFolder = folder + "/resume"
+            configuration.downloadDirectory = folder + "/download"
+            let session = try await Session(configuration: configuration, logger: log)
+            let swarm = DemoSwarm(session: session, folder: folder, metainfo: metainfo, seeders: seeders,
+                                  roots: roots, log: log)
+            try FileManager.default.createDirectory(atPath: folder + "/download", withIntermediateDirectories: true)
+            _ = try await session.add(metainfo, downloadDirectory: folder + "/download")
+            await swarm.introduce()
+            swarm.startFlapping()
+            return swarm
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw error
+        }
+    }
+
+    private init(session: Session, folder: String, metainfo: Metainfo, seeders: [Session?], roots: [String],
+                 log: Logger) {
+        self.roots = roots
+        self.session = session
+        self.folder = folder
+        self.metainfo = metainfo
+        self.infoHash = metainfo.infoHash
+        self.seeders = seeders
+        self.log = log
+    }
+
+    private static func startSeeder(_ index: Int, metainfo: Metainfo, root: String, log: Logger) async throws -> Session {
+        var configuration = SessionConfiguration()
+        configuration.listenHost = "127.0.0.\(index + 2)"
+        configuration.listenPort = 0
+        configuration.useTrackers = false
+        configuration.uploadRateLimit = uploadLimit(index)
+        configuration.downloadRateLimit = 128 * 1024
+        configuration.clientName = "demo-seeder-\(index + 1)"
+        let seeder = try await Session(configuration: configuration, logger: log)
+        _ = try await seeder.add(metainfo, downloadDirectory: root)
+        return seeder
+    }
+
+    /// Tells the downloader about the first seeders; the others dial in themselves, so the peers
+    /// pane shows both directions.
+    private func introduce() async {
+        let downloader = PeerEndpoint(host: "127.0.0.1", port: UInt16(await session.listeningPort))
+        for (index, seeder) in lock.withLock({ seeders }).enumerated() {
+            guard let seeder else { continue }
+            if index % 2 == 0 {
+                let port = UInt16(await seeder.listeningPort)
+                session.addPeers([PeerEndpoint(host: "127.0.0.\(index + 2)", port: port)], to: infoHash)
+            } else {
+                seeder.addPeers([downloader], to: infoHash)
+            }
+        }
+    }
+
+    /// The last seeder leaves for 8 s every 20 s, as real peers do.
+    private func startFlapping() {
+        let index = lock.withLock { seeders.count } - 1
+        guard index >= 1 else { return }
+        flapping = Task { [self] in
+            for _ in 0..<10_000 {
+                do { try await Task.sleep(for: .seconds(20)) } catch { return }
+                guard let leaving = lock.withLock({ () -> Session? in defer { seeders[index] = nil }; return seeders[index] })
+                else { return }
+                await leaving.shutdown()
+                do { try await Task.sleep(for: .seconds(8)) } catch { return }
+                guard let back = try? await Self.startSeeder(index, metainfo: metainfo, root: roots[index], log: log)
+                else { continue }
+                let stopped = lock.withLock { () -> Bool in
+                    guard flapping?.isCancelled == false else { return true }
+                    seeders[index] = back
+                    return false
+                }
+                if stopped {
+                    await back.shutdown()
+                    return
+                }
+                back.addPeers([PeerEndpoint(host: "127.0.0.1", port: UInt16(await session.listeningPort))], to: infoHash)
+            }
+        }
+    }
+
+    /// Stops every session and deletes the temporary folder.
+    func stop() async {
+        flapping?.cancel()
+        await flapping?.value
+        await session.shutdown()
+        for seeder in lock.withLock({ seeders }) { await seeder?.shutdown() }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
