@@ -41,16 +41,34 @@ public final class Session: Sendable {
         let core = self.core
         let info = metainfo.info
         let resume = options.useResumeData ? core.resumeStore : nil
+        try await core.loop.submit {
+            if core.torrent(for: info.infoHash) != nil || core.checking[info.infoHash] != nil {
+                throw SessionError.duplicateTorrent(info.infoHash)
+            }
+            core.checking[info.infoHash] = PendingCheck(name: info.name, size: info.totalLength)
+        }.get()
+        // The front end sees the torrent while its data is checked.
+        let report: PieceHasher.Progress = { done, total in
+            progress?(done, total)
+            core.loop.execute { core.checking[info.infoHash]?.progress = total == 0 ? 1 : Double(done) / Double(total) }
+        }
         let prepared = core.diskPool.runIfActive(eventLoop: core.loop) { () throws -> (FileStorage, Bitfield) in
             let result = try DataChecker.check(info: info, root: downloadDirectory, resume: resume,
-                                               threads: PieceHasher.defaultThreads, progress: progress)
+                                               threads: PieceHasher.defaultThreads, progress: report)
             let storage = try FileStorage(root: downloadDirectory, layout: info.layout, mode: .readWrite)
             if !result.verified.isComplete { try storage.prepare() }
             return (storage, result.verified)
         }
-        let (storage, verified) = try await prepared.get()
+        let storage: FileStorage
+        let verified: Bitfield
+        do {
+            (storage, verified) = try await prepared.get()
+        } catch {
+            core.loop.execute { core.checking[info.infoHash] = nil }
+            throw error
+        }
         return try await core.loop.submit {
-            if core.torrent(for: info.infoHash) != nil { throw SessionError.duplicateTorrent(info.infoHash) }
+            core.checking[info.infoHash] = nil
             let torrent = TorrentRuntime(metainfo: metainfo, downloadRoot: downloadDirectory, options: options,
                                          core: core, storage: storage, verified: verified)
             core.add(torrent)

@@ -51,6 +51,8 @@ final class SessionCore: @unchecked Sendable {
     private var ticks = 0
     /// The remembered torrent list needs writing (see `SessionCore+Persistence`).
     var sessionDirty = false
+    /// Torrents being added whose data is still being checked.
+    var checking: [InfoHash: PendingCheck] = [:]
 
     init(configuration: SessionConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -277,6 +279,11 @@ final class SessionCore: @unchecked Sendable {
             if torrent.id == wanted { detail = torrent.detail(at: now) }
         }
         rows.sort { $0.queuePosition < $1.queuePosition }
+        for (hash, pending) in checking {
+            rows.append(TorrentSnapshot(id: TorrentID(hex: hash.hex), name: pending.name, totalSize: pending.size,
+                                        progress: 0, phase: .checking(progress: pending.progress),
+                                        queuePosition: queue.ids.count))
+        }
         let (seconds, attoseconds) = now.offset.components
         let snapshot = SessionSnapshot(
             torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
@@ -311,4 +318,11 @@ struct EventQueue {
         dropped = 0
         return out
     }
+}
+
+/// A torrent being added, shown while its data is checked.
+struct PendingCheck {
+    let name: String
+    let size: Int
+    var progress = 0.0
 }
