@@ -29,7 +29,7 @@ extension RillCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            Terminal.printError("rill: \(String(describing: error))")
+            Console.printError("rill: \(String(describing: error))")
             throw ExitCode.failure
         }
     }
@@ -47,7 +47,7 @@ extension AsyncRillCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            Terminal.printError("rill: \(String(describing: error))")
+            Console.printError("rill: \(String(describing: error))")
             throw ExitCode.failure
         }
     }

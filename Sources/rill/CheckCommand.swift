@@ -74,7 +74,7 @@ struct CheckCommand: RillCommand {
         }
         progress.finish()
         if let error = result.resumeSaveError {
-            Terminal.printError("rill: warning: could not save resume data: \(error)")
+            Console.printError("rill: warning: could not save resume data: \(error)")
         }
 
         let report = CheckReport(info: info, result: result)

@@ -23,7 +23,7 @@ struct ConfigCommand: ParsableCommand {
             return
         }
         let config = ConfigFile(path: file)
-        for problem in config.problems { Terminal.printError("rill: \(problem)") }
+        for problem in config.problems { Console.printError("rill: \(problem)") }
         let exists = FileManager.default.fileExists(atPath: file)
         print("# configuration file: \(file)\(exists ? "" : " (not present: all defaults)")")
         let width = SettingKey.all.map(\.name.count).max() ?? 0

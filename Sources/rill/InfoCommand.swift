@@ -32,7 +32,7 @@ struct InfoCommand: RillCommand {
             } catch {
                 throw CLIError("'\(source)' is not a valid torrent: \(error)")
             }
-            for warning in meta.warnings { Terminal.printError("rill: warning: \(warning)") }
+            for warning in meta.warnings { Console.printError("rill: warning: \(warning)") }
             try emit(TorrentSummary(meta))
         }
     }

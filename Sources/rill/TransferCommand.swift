@@ -83,7 +83,7 @@ struct TransferRunner {
 
     func run() async throws {
         let meta = try options.loadTorrent()
-        for warning in meta.warnings { Terminal.printError("rill: warning: \(warning)") }
+        for warning in meta.warnings { Console.printError("rill: warning: \(warning)") }
         var isFolder: ObjCBool = false
         if !FileManager.default.fileExists(atPath: options.dir, isDirectory: &isFolder) {
             do {
@@ -114,7 +114,7 @@ struct TransferRunner {
         let peers = options.peers.compactMap(PeerEndpoint.init(parsing:))
         if !peers.isEmpty { session.addPeers(peers, to: infoHash) }
         let port = await session.listeningPort
-        Terminal.printError("rill: \(verb) \(meta.name) (\(meta.infoHash.hex)), listening on port \(port)")
+        Console.printError("rill: \(verb) \(meta.name) (\(meta.infoHash.hex)), listening on port \(port)")
 
         let display = StatusDisplay()
         var announcedComplete = false
@@ -129,14 +129,14 @@ struct TransferRunner {
                 announcedComplete = true
                 display.show(stats, force: true)
                 display.finish()
-                Terminal.printError("rill: \(meta.name) is complete: \(ByteCount.format(meta.info.totalLength)) verified, "
+                Console.printError("rill: \(meta.name) is complete: \(ByteCount.format(meta.info.totalLength)) verified, "
                     + "\(Format.grouped(stats.downloaded)) bytes downloaded this run")
                 if !keepSeeding { break }
             }
             display.show(stats)
             if signals.received {
                 display.finish()
-                Terminal.printError("rill: stopping; resume data is saved")
+                Console.printError("rill: stopping; resume data is saved")
                 await session.shutdown()
                 if stats.isComplete || keepSeeding { return }
                 throw ExitCode(130)
@@ -210,7 +210,7 @@ final class SignalWatcher: @unchecked Sendable {
 
 /// Progress for a transfer: one rewritten line on a terminal, a plain line every few seconds otherwise.
 final class StatusDisplay {
-    private let isTerminal = Terminal.standardErrorIsTerminal
+    private let isTerminal = Console.standardErrorIsTerminal
     private var lastPlain = ContinuousClock.now - .seconds(60)
     private var lastDraw = ContinuousClock.now - .seconds(60)
 
@@ -220,16 +220,16 @@ final class StatusDisplay {
         if isTerminal {
             guard force || now - lastDraw >= .milliseconds(500) else { return }
             lastDraw = now
-            Terminal.writeStandardError("\r\u{1B}[2K" + line)
+            Console.writeStandardError("\r\u{1B}[2K" + line)
         } else {
             guard force || now - lastPlain >= .seconds(5) else { return }
             lastPlain = now
-            Terminal.writeStandardError(line + "\n")
+            Console.writeStandardError(line + "\n")
         }
     }
 
     func finish() {
-        if isTerminal { Terminal.writeStandardError("\r\u{1B}[2K") }
+        if isTerminal { Console.writeStandardError("\r\u{1B}[2K") }
     }
 
     static func describe(_ stats: TorrentStats) -> String {

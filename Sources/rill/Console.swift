@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Plain terminal output for the headless commands.
-enum Terminal {
+enum Console {
     static func printError(_ line: String) {
         writeStandardError(line + "\n")
     }
@@ -35,7 +35,7 @@ final class ProgressLine: @unchecked Sendable {
     private var lastDraw = ContinuousClock.now - .seconds(1)
     private let lock = SpinLock()
 
-    init(_ label: String, enabled: Bool = Terminal.standardErrorIsTerminal) {
+    init(_ label: String, enabled: Bool = Console.standardErrorIsTerminal) {
         self.label = label
         self.enabled = enabled
     }
@@ -50,14 +50,14 @@ final class ProgressLine: @unchecked Sendable {
             let seconds = max(0.001, (now - start).seconds)
             let percent = total == 0 ? 100 : Double(done) * 100 / Double(total)
             let text = "\r\u{1B}[2K\(label) \(Format.fixed(percent, 1))%  \(done)/\(total) pieces  \(Format.fixed(seconds, 1)) s"
-            Terminal.writeStandardError(text)
+            Console.writeStandardError(text)
         }
     }
 
     /// Clears the line.
     func finish() {
         guard enabled else { return }
-        Terminal.writeStandardError("\r\u{1B}[2K")
+        Console.writeStandardError("\r\u{1B}[2K")
     }
 }
 
