@@ -40,7 +40,8 @@ let package = Package(
         ),
         .target(
             name: "WireProtocol",
-            dependencies: ["TorrentCore", "Bencode", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["TorrentCore", "Bencode", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "SwarmLogic",
