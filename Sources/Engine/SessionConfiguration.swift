@@ -25,6 +25,9 @@ public struct SessionConfiguration: Sendable {
     public var useTrackers = true
     /// Where torrents added without a folder are downloaded.
     public var downloadDirectory = "."
+    /// Message Stream Encryption: accepted both ways by default, used for outgoing connections
+    /// when a peer insists.
+    public var encryption = EncryptionPolicy.enabled
     /// Client name sent in the extension handshake.
     public var clientName = "rill/0.1.0"
     /// How many torrents may download, and how many seed, at once (the rest wait in the queue);

@@ -190,7 +190,14 @@ final class SessionCore: @unchecked Sendable {
         return PeerKey(nextPeerKey)
     }
 
-    private func addHandlers(to channel: Channel, connection: PeerConnection) throws {
+    private func addHandlers(to channel: Channel, connection: PeerConnection, encryptFor infoHash: InfoHash? = nil) throws {
+        if connection.direction == .incoming {
+            try channel.pipeline.syncOperations.addHandler(EncryptionHandler(
+                incoming: connection, policy: configuration.encryption, knownTorrents: { [self] in Array(torrents.keys) }))
+        } else if let infoHash {
+            try channel.pipeline.syncOperations.addHandler(EncryptionHandler(
+                outgoing: connection, infoHash: infoHash, policy: configuration.encryption))
+        }
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(PeerStreamDecoder()))
         try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(connection: connection))
     }
@@ -215,11 +222,18 @@ final class SessionCore: @unchecked Sendable {
         halfOpen += 1
         let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, core: self, torrent: torrent)
         connection.source = source
+        let encrypt = switch configuration.encryption {
+        case .disabled: false
+        case .enabled: torrent.wantsEncryption(endpoint)
+        case .preferred, .required: true
+        }
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try addHandlers(to: channel, connection: connection) }
+                channel.eventLoop.makeCompletedFuture {
+                    try addHandlers(to: channel, connection: connection, encryptFor: encrypt ? torrent.infoHash : nil)
+                }
             }
             .connect(host: endpoint.host, port: Int(endpoint.port))
             .assumeIsolated()

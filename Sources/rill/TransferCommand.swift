@@ -28,6 +28,9 @@ struct TransferOptions: ParsableArguments {
     @Option(help: "Upload rate limit in bytes per second, with an optional k/M suffix (500k, 2M).")
     var maxUp: String?
 
+    @Option(help: "Message stream encryption: disabled, enabled (accept both, encrypt when a peer insists), preferred or required.")
+    var encryption: EncryptionPolicy = .enabled
+
     @Flag(help: "Do not contact the torrent's trackers (use --peer addresses only).")
     var noTrackers = false
 
@@ -63,6 +66,7 @@ struct TransferOptions: ParsableArguments {
         configuration.resumeFolder = RillPaths.resumeFolder
         configuration.downloadRateLimit = maxDown.flatMap(ByteCount.parse)
         configuration.uploadRateLimit = maxUp.flatMap(ByteCount.parse)
+        configuration.encryption = encryption
         return configuration
     }
 
@@ -252,3 +256,5 @@ final class StatusDisplay {
         return "\(total / 60):\(String(format: "%02d", total % 60))"
     }
 }
+
+extension EncryptionPolicy: ExpressibleByArgument {}

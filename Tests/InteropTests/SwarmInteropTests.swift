@@ -23,9 +23,10 @@ extension Interop {
             return (seeder, port)
         }
 
-        static func startLibtorrentSeeder(torrent: String, dir: String, host: String) throws -> (BackgroundProcess, Int) {
+        static func startLibtorrentSeeder(torrent: String, dir: String, host: String,
+                                          extra: [String] = []) throws -> (BackgroundProcess, Int) {
             let seeder = try BackgroundProcess("/usr/bin/python3", [Libtorrent.script, "seed", torrent, dir,
-                                                                    "--listen", "\(host):0", "--seconds", "300"])
+                                                                    "--listen", "\(host):0", "--seconds", "300"] + extra)
             let port = try #require(seeder.waitForLine(matching: "ready ([0-9]+)", timeout: 60).flatMap { Int($0) },
                                     "libtorrent seeder did not start: \(seeder.printed)")
             return (seeder, port)

@@ -56,6 +56,10 @@ final class PeerConnection: @unchecked Sendable {
     let connectedAt: SwarmInstant
     /// Where its address came from.
     var source: PeerSource = .incoming
+    /// True when the connection runs RC4 (MSE/PE).
+    var isEncrypted = false
+    /// True once the peer's BitTorrent handshake arrived.
+    var receivedHandshake: Bool { remotePeerID != nil }
 
     init(key: PeerKey, endpoint: PeerEndpoint, direction: Direction, core: SessionCore, torrent: TorrentRuntime?) {
         self.key = key

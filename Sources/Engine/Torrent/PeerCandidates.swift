@@ -53,6 +53,12 @@ struct PeerCandidates {
         }
     }
 
+    /// Tries `endpoint` again at `instant` (when it is still known and not connected).
+    mutating func retry(_ endpoint: PeerEndpoint, at instant: SwarmInstant) {
+        guard byEndpoint[endpoint]?.connected == false else { return }
+        byEndpoint[endpoint]?.nextAttempt = instant
+    }
+
     /// Records that a connection to `endpoint` ended; `failed` when it never became useful.
     mutating func disconnected(_ endpoint: PeerEndpoint, failed: Bool, now: SwarmInstant) {
         guard var candidate = byEndpoint[endpoint] else { return }

@@ -48,6 +48,7 @@ extension TorrentRuntime {
             if peer.direction == .incoming { flags.insert(.incoming) }
             if peer.isOptimistic { flags.insert(.optimistic) }
             if peer.isSeed { flags.insert(.seed) }
+            if peer.isEncrypted { flags.insert(.encrypted) }
             return PeerSnapshot(
                 address: peer.endpoint.description, client: peer.clientName, flags: flags,
                 downloadRate: peer.downloadRate.rate(at: now), uploadRate: peer.uploadRate.rate(at: now),

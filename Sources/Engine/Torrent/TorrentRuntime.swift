@@ -21,6 +21,8 @@ final class TorrentRuntime: @unchecked Sendable {
     var phase: TorrentStats.Phase = .checking
     private(set) var peers: [PeerKey: PeerConnection] = [:]
     private var candidates = PeerCandidates()
+    /// Peers that hung up on a plaintext handshake, to be tried encrypted.
+    private var encryptedEndpoints: Set<PeerEndpoint> = []
     private var optimistic = OptimisticUnchoke()
     var assembling: [Int: [UInt8]] = [:]
     private var piecesVerifying = 0
@@ -152,6 +154,18 @@ final class TorrentRuntime: @unchecked Sendable {
         }
     }
 
+    /// Whether to open the next connection to `endpoint` with an encrypted handshake (policy
+    /// `.enabled`: plaintext first, encrypted after a plaintext handshake was refused, and back).
+    func wantsEncryption(_ endpoint: PeerEndpoint) -> Bool { encryptedEndpoints.contains(endpoint) }
+
+    private func toggleEncryption(for endpoint: PeerEndpoint) {
+        guard core.configuration.encryption == .enabled else { return }
+        if encryptedEndpoints.remove(endpoint) == nil, encryptedEndpoints.count < 10_000 {
+            encryptedEndpoints.insert(endpoint)
+            candidates.retry(endpoint, at: core.now.advanced(by: .seconds(1)))
+        }
+    }
+
     /// Dials every known address again at once, back-offs forgotten.
     func reconnectNow() {
         candidates.retryAll(now: core.now)
@@ -172,7 +186,11 @@ final class TorrentRuntime: @unchecked Sendable {
 
     func peerDisconnected(_ peer: PeerConnection) {
         guard peers.removeValue(forKey: peer.key) != nil else {
-            if peer.direction == .outgoing { candidates.disconnected(peer.endpoint, failed: true, now: core.now) }
+            if peer.direction == .outgoing {
+                // Hung up before its handshake: it may want the other kind (plaintext or encrypted).
+                candidates.disconnected(peer.endpoint, failed: true, now: core.now)
+                if !peer.receivedHandshake { toggleEncryption(for: peer.endpoint) }
+            }
             return
         }
         picker.peerLeft(peer.key)

@@ -81,7 +81,15 @@ def check(torrent, save_path):
     print(json.dumps({"pieces": pieces, "num_have": sum(pieces)}))
 
 
-def loopback_session(listen):
+# libtorrent's MSE/PE policies: 0 forced, 1 enabled (its default), 2 disabled; levels: 1 plaintext, 2 rc4, 3 both.
+ENCRYPTION = {
+    "default": {"out_enc_policy": 1, "in_enc_policy": 1, "allowed_enc_level": 3},
+    "forced": {"out_enc_policy": 0, "in_enc_policy": 0, "allowed_enc_level": 2},
+    "plaintext": {"out_enc_policy": 2, "in_enc_policy": 2, "allowed_enc_level": 1},
+}
+
+
+def loopback_session(listen, encryption="default"):
     settings = {
         "listen_interfaces": listen,
         "enable_dht": False,
@@ -91,12 +99,10 @@ def loopback_session(listen):
         "enable_ip_notifier": False,
         "allow_multiple_connections_per_ip": True,
         "dht_bootstrap_nodes": "",
-        # rill does not speak MSE/PE encryption yet; libtorrent would open encrypted and give up.
-        "out_enc_policy": 2,
-        "in_enc_policy": 1,
         "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
         | lt.alert.category_t.tracker_notification,
     }
+    settings.update(ENCRYPTION[encryption])
     return lt.session(settings)
 
 
@@ -108,7 +114,7 @@ def option(rest, name, default=None):
 
 
 def seed(torrent, save_path, rest):
-    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"))
+    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"), option(rest, "--encryption", "default"))
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(torrent)
     params.save_path = save_path
@@ -120,7 +126,7 @@ def seed(torrent, save_path, rest):
         if status.is_seeding:
             break
         time.sleep(0.05)
-    if params.ti.trackers():
+    if list(params.ti.trackers()):
         # Make sure the tracker knows us before anyone asks it for peers.
         handle.force_reannounce()
         announced = False
@@ -137,7 +143,7 @@ def seed(torrent, save_path, rest):
 
 
 def download(torrent, save_path, rest):
-    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"))
+    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"), option(rest, "--encryption", "default"))
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(torrent)
     params.save_path = save_path
