@@ -5,7 +5,12 @@ import TorrentCore
 extension TorrentRuntime {
     /// The torrent's row for the front end.
     func snapshotRow(at now: SwarmInstant) -> TorrentSnapshot {
-        let stats = self.stats()
+        var stats = self.stats()
+        if phase != .downloading && phase != .seeding {
+            // Paused, queued or done: nothing moves, whatever the last seconds' average says.
+            stats.downloadRate = 0
+            stats.uploadRate = 0
+        }
         let wanted = max(1, wantedBytes)
         let progress = phase == .checking ? 0 : 1 - Double(stats.bytesLeft) / Double(wanted)
         return TorrentSnapshot(
