@@ -27,6 +27,11 @@ public struct SessionConfiguration: Sendable {
     public var downloadDirectory = "."
     /// Client name sent in the extension handshake.
     public var clientName = "rill/0.1.0"
+    // MARK: DHT and LSD (off unless asked for)
+    /// The Mainline DHT node (BEP 5).
+    public var dht = DHTSettings()
+    /// Local Service Discovery (BEP 14): multicast announces on the local network.
+    public var localDiscovery = false
 
     public init() {}
 }

@@ -43,6 +43,10 @@ final class SessionCore: @unchecked Sendable {
     let detailWanted = NIOLockedValueBox<TorrentID?>(nil)
     private var publisher: RepeatedTask?
     private var nextQueuePosition = 0
+    /// The DHT node, when the DHT is on (see `SessionCore+DHT.swift`).
+    var dht: DHTNode?
+    /// Local Service Discovery, when on.
+    var lsd: LocalDiscovery?
 
     init(configuration: SessionConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -93,6 +97,8 @@ final class SessionCore: @unchecked Sendable {
                 publishSnapshot()
             }
             log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")
+        }.flatMap { [self] in
+            startDiscovery()  // DHT and LSD, when on
         }
     }
 
@@ -108,7 +114,8 @@ final class SessionCore: @unchecked Sendable {
         ticker?.cancel()
         rateTicker?.cancel()
         publisher?.cancel()
-        let stops = torrents.values.map { $0.stop() }
+        let discoveryStopped = stopDiscovery()
+        let stops = torrents.values.map { $0.stop() } + [discoveryStopped]
         return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
             // Trackers get a few seconds to hear our `stopped`; we do not wait longer.
             let promise = loop.makePromise(of: Void.self)
@@ -133,6 +140,7 @@ final class SessionCore: @unchecked Sendable {
         torrent.queuePosition = nextQueuePosition
         nextQueuePosition += 1
         recordEvent(.added(torrent.id, name: torrent.info.name))
+        discoveryTorrentAdded(torrent)
         publishSnapshot()
     }
 
@@ -242,7 +250,8 @@ final class SessionCore: @unchecked Sendable {
         let snapshot = SessionSnapshot(
             torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
             downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
-            connections: connectionCount, uptime: Double(seconds) + Double(attoseconds) / 1e18)
+            connections: connectionCount, uptime: Double(seconds) + Double(attoseconds) / 1e18,
+            dht: dht?.health(at: now))
         published.withLockedValue { $0 = snapshot }
     }
 

@@ -120,7 +120,8 @@ final class PeerConnection: @unchecked Sendable {
     // MARK: - Handshake
 
     private func sendHandshake(infoHash: InfoHash) {
-        let reserved: ReservedBits = [.extensionProtocol, .fastExtension]
+        var reserved: ReservedBits = [.extensionProtocol, .fastExtension]
+        if core.dht != nil { reserved.insert(.dht) }  // BEP 5: we take `port` messages
         let handshake = PeerHandshake(reserved: reserved, infoHash: infoHash, peerID: core.peerID)
         write(handshake.encoded())
     }
@@ -159,6 +160,10 @@ final class PeerConnection: @unchecked Sendable {
             send(.haveNone)
         } else if !have.isEmpty {
             send(.bitfield(have.bytes))
+        }
+        // BEP 5: tell a DHT-speaking peer where our DHT node listens.
+        if handshake.supportsDHT, let dht = core.dht, let port = UInt16(exactly: dht.port), port > 0 {
+            send(.port(port))
         }
         flush()
     }
@@ -236,8 +241,11 @@ final class PeerConnection: @unchecked Sendable {
         case .allowedFast(let piece):
             if piece.value < torrent.pieceCount { allowedFast.insert(piece.value) }
             if peerChoking { fillRequests() }
-        case .suggestPiece, .port:
+        case .suggestPiece:
             break
+        case .port(let port):
+            // BEP 5: the peer runs a DHT node there; ping it so it can join our table.
+            if port > 0 { core.dht?.ping(PeerEndpoint(host: endpoint.host, port: port)) }
         case .extended(let id, let payload):
             if id == 0, let handshake = try? ExtensionHandshake(decoding: payload) {
                 requestLimit = handshake.requestQueueLength
