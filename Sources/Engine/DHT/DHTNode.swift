@@ -36,9 +36,11 @@ final class DHTNode: @unchecked Sendable {
     /// Queries in flight at once, across all lookups and pings.
     static let maxInFlight = 64
     static let queryTimeout: Duration = .seconds(4)
-    /// Time between two get_peers lookups for a torrent with enough peers, and with few.
+    /// Time between two get_peers lookups for a torrent with 10 or more peers, and with fewer.
     static let peerLookupInterval: Duration = .seconds(15 * 60)
-    static let hungryLookupInterval: Duration = .seconds(60)
+    static let hungryLookupInterval: Duration = .seconds(5 * 60)
+    /// A torrent without any peer asks again this soon.
+    static let starvingLookupInterval: Duration = .seconds(30)
     static let clientVersion = Array("RL".utf8) + [0, 1]
 
     struct PendingQuery {
@@ -187,7 +189,8 @@ final class DHTNode: @unchecked Sendable {
             if lookups.values.contains(where: { if case .getPeers(torrent.infoHash) = $0.purpose { true } else { false } }) {
                 continue
             }
-            let interval = torrent.peerCount < 10 ? Self.hungryLookupInterval : Self.peerLookupInterval
+            let interval = torrent.peerCount == 0 ? Self.starvingLookupInterval
+                : torrent.peerCount < 10 ? Self.hungryLookupInterval : Self.peerLookupInterval
             nextPeerLookup[torrent.infoHash] = now.advanced(by: interval)
             guard let target = NodeID(bytes: torrent.infoHash.bytes) else { continue }
             startLookup(target: target, purpose: .getPeers(torrent.infoHash))
