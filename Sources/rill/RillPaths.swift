@@ -11,4 +11,7 @@ enum RillPaths {
 
     /// Resume files, one per torrent.
     static var resumeFolder: String { dataHome + "/resume" }
+
+    /// The DHT node's id and routing table, saved on exit.
+    static var dhtStateFile: String { dataHome + "/dht.dat" }
 }
