@@ -71,6 +71,26 @@ import TorrentCore
         await router.shutdown()
     }
 
+    @Test func peersThatSpeakDHTTellEachOtherTheirDHTPortAndJoinTheTables() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "port", files: [("port.bin", 300_000)])
+        // No bootstrap nodes: the only way to learn of each other's DHT node is the `port` message.
+        let seeder = try await Self.dhtSession(host: "127.0.0.28", bootstrap: [])
+        let leecher = try await Self.dhtSession(host: "127.0.0.29", bootstrap: [])
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        leecher.addPeers([await SwarmFixture.endpoint(of: seeder, host: "127.0.0.28")], to: hash)
+        try await waitUntil(20, "both DHT nodes to know each other") {
+            (seeder.snapshot(detail: nil).dht?.goodNodes ?? 0) >= 1 && (leecher.snapshot(detail: nil).dht?.goodNodes ?? 0) >= 1
+        }
+        let seederDHTPort = try #require(await seeder.dhtPort)
+        let known = try await leecher.core.loop.submit { leecher.core.dht?.table.entries.map(\.node.endpoint) ?? [] }.get()
+        #expect(known == [PeerEndpoint(host: "127.0.0.28", port: UInt16(seederDHTPort))])
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+
     @Test func privateTorrentsAreNotLookedUp() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
