@@ -45,6 +45,8 @@ final class SessionCore: @unchecked Sendable {
     private var nextQueuePosition = 0
     /// The DHT node, when the DHT is on (see `SessionCore+DHT.swift`).
     var dht: DHTNode?
+    /// The IPv6 DHT node (BEP 32), when the host has IPv6.
+    var dht6: DHTNode?
     /// Local Service Discovery, when on.
     var lsd: LocalDiscovery?
 
@@ -251,7 +253,7 @@ final class SessionCore: @unchecked Sendable {
             torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
             downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
             connections: connectionCount, uptime: Double(seconds) + Double(attoseconds) / 1e18,
-            dht: dht?.health(at: now))
+            dht: dhtHealth(at: now))
         published.withLockedValue { $0 = snapshot }
     }
 

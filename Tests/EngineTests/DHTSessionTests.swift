@@ -49,6 +49,29 @@ import TorrentCore
         #expect(state.nodes.contains { $0.endpoint == PeerEndpoint(host: "127.0.0.21", port: UInt16(routerPort)) })
     }
 
+    @Test(.enabled(if: IPv6SwarmTests.hasIPv6Loopback, "this host has no IPv6 loopback"))
+    func sessionsFindEachOtherThroughAnIPv6DHT() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "six", files: [("six.bin", 700_001)])
+        let router = try await Self.dhtSession(host: "::1", bootstrap: [])
+        let routerPort = try #require(await router.dhtPort)
+        let seeder = try await Self.dhtSession(host: "::1", bootstrap: ["[::1]:\(routerPort)"])
+        let leecher = try await Self.dhtSession(host: "::1", bootstrap: ["[::1]:\(routerPort)"],
+                                                stateFile: dir.file("dht.dat"))
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        try await Task.sleep(for: .seconds(2))
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        try await withTimeout(60, "download found through the IPv6 DHT") { try await leecher.waitUntilComplete(hash) }
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        await leecher.shutdown()
+        await seeder.shutdown()
+        await router.shutdown()
+        // The IPv6 table is saved beside the IPv4 one, in nodes6 form.
+        let state = try #require(DHTState.load(from: dir.file("dht.dat.ipv6")))
+        #expect(state.nodes.contains { $0.endpoint == PeerEndpoint(host: "::1", port: UInt16(routerPort)) })
+    }
+
     @Test func theRoutingTableIsSavedAndReloadedWithTheSameID() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -1,4 +1,5 @@
 internal import NIOCore
+import TorrentCore
 
 /// Passes each datagram of the DHT socket to its node; runs on the session's loop.
 final class DHTChannelHandler: ChannelInboundHandler {
@@ -24,5 +25,3 @@ final class DHTChannelHandler: ChannelInboundHandler {
         node.core.log.debug("DHT socket: \(error)")
     }
 }
-
-import TorrentCore

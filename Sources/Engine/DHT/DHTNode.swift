@@ -7,12 +7,17 @@ import SwarmLogic
 import TorrentCore
 import WireProtocol
 
-/// The session's Mainline DHT node (BEP 5) on one UDP socket (IPv4). It lives on the session's
+/// The session's Mainline DHT node (BEP 5) on one UDP socket of one address family; with IPv6
+/// (BEP 32) a second node with its own table runs beside the IPv4 one. It lives on the session's
 /// event loop: every method must be called there. It answers queries (rate-limited), keeps the
 /// routing table, and looks up peers for the session's public torrents.
 final class DHTNode: @unchecked Sendable {
     unowned let core: SessionCore
     let settings: DHTSettings
+    /// IPv4 (`nodes`) or IPv6 (`nodes6`).
+    let family: PeerAddressFamily
+    /// Where this node's routing table is saved.
+    private let stateFile: String?
     private(set) var ownID: NodeID
     private(set) var table: RoutingTable
     private var channel: Channel?
@@ -61,12 +66,14 @@ final class DHTNode: @unchecked Sendable {
         var purpose: Purpose
     }
 
-    init(core: SessionCore, settings: DHTSettings) {
+    init(core: SessionCore, settings: DHTSettings, family: PeerAddressFamily) {
         self.core = core
         self.settings = settings
+        self.family = family
+        stateFile = settings.stateFile.map { family == .ipv4 ? $0 : $0 + ".ipv6" }
         var generator = SystemRandomNumberGenerator()
         var id = NodeID.random(using: &generator)
-        if let path = settings.stateFile, let state = DHTState.load(from: path) {
+        if let path = stateFile, let state = DHTState.load(from: path) {
             id = state.id
             savedNodes = state.nodes
         }
@@ -78,8 +85,14 @@ final class DHTNode: @unchecked Sendable {
 
     /// Binds the UDP socket and starts joining the DHT.
     func start(host: String, port requested: Int) -> EventLoopFuture<Void> {
-        DatagramBootstrap(group: core.loop)
+        var bootstrap = DatagramBootstrap(group: core.loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+        if family == .ipv6 {
+            // The IPv4 node owns IPv4 traffic on the same port number.
+            bootstrap = bootstrap.channelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only),
+                                                value: 1)
+        }
+        return bootstrap
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(DHTChannelHandler(node: self))
@@ -100,22 +113,29 @@ final class DHTNode: @unchecked Sendable {
     /// Turns the configured `HOST:PORT` strings into addresses, off the event loop (names need DNS).
     private func resolveBootstrapNodes() -> EventLoopFuture<Void> {
         let texts = settings.bootstrapNodes
+        let family = self.family
         return core.diskPool.runIfActive(eventLoop: core.loop) { () -> [PeerEndpoint] in
             var out: [PeerEndpoint] = []
             for text in texts {
                 guard let endpoint = PeerEndpoint(parsing: text) else { continue }
                 if IPAddressText.parseIPv4(endpoint.host) != nil {
-                    out.append(endpoint)
+                    if family == .ipv4 { out.append(endpoint) }
+                } else if IPAddressText.parseIPv6(endpoint.host) != nil {
+                    if family == .ipv6 { out.append(endpoint) }
                 } else if let address = try? SocketAddress.makeAddressResolvingHost(endpoint.host, port: Int(endpoint.port)),
-                          case .v4 = address, let ip = address.ipAddress {
-                    out.append(PeerEndpoint(host: ip, port: endpoint.port))
+                          let ip = address.ipAddress {
+                    // getaddrinfo gives the first address of any family; keep it when it is ours.
+                    switch (address, family) {
+                    case (.v4, .ipv4), (.v6, .ipv6): out.append(PeerEndpoint(host: ip, port: endpoint.port))
+                    default: break
+                    }
                 }
             }
             return out
         }.map { [self] endpoints in
             bootstrapEndpoints = endpoints
-            if endpoints.count < settings.bootstrapNodes.count {
-                core.log.info("DHT: \(settings.bootstrapNodes.count - endpoints.count) bootstrap node(s) could not be resolved")
+            if endpoints.isEmpty && !settings.bootstrapNodes.isEmpty {
+                core.log.info("DHT (\(family)): none of the bootstrap nodes has an address of this family")
             }
             bootstrap()
         }.recover { [self] error in
@@ -126,7 +146,7 @@ final class DHTNode: @unchecked Sendable {
     /// Saves the routing table and closes the socket.
     func shutdown() -> EventLoopFuture<Void> {
         ticker?.cancel()
-        if let path = settings.stateFile {
+        if let path = stateFile {
             let state = DHTState(id: ownID, nodes: table.entries.map(\.node))
             do { try state.save(to: path) } catch { core.log.warning("DHT: cannot save state to \(path): \(error)") }
         }
@@ -231,8 +251,8 @@ final class DHTNode: @unchecked Sendable {
             lookups[id] = active
             for endpoint in targets {
                 let query: KRPCQuery = switch active.purpose {
-                case .bootstrap, .refresh: .findNode(id: ownID, target: active.lookup.target, want: [.ipv4])
-                case .getPeers(let hash): .getPeers(id: ownID, infoHash: hash, want: [.ipv4])
+                case .bootstrap, .refresh: .findNode(id: ownID, target: active.lookup.target, want: ownFamilies)
+                case .getPeers(let hash): .getPeers(id: ownID, infoHash: hash, want: ownFamilies)
                 }
                 send(query, to: endpoint, lookup: id)
             }
@@ -329,7 +349,7 @@ final class DHTNode: @unchecked Sendable {
         let now = core.now
         learn(CompactNode(id: response.id, endpoint: endpoint), kind: .response, at: now)
         guard let id = query.lookup, var active = lookups[id] else { return }
-        let nodes = response.nodes.filter { $0.endpoint.port > 0 && $0.id != ownID }
+        let nodes = (family == .ipv4 ? response.nodes : response.nodes6).filter { $0.endpoint.port > 0 && $0.id != ownID }
         active.lookup.answered(by: endpoint, id: response.id, nodes: nodes, token: response.token)
         lookups[id] = active
         if case .getPeers(let hash) = active.purpose, !response.values.isEmpty {
@@ -348,6 +368,21 @@ final class DHTNode: @unchecked Sendable {
         }
     }
 
+    private var ownFamilies: NodeFamilies { family == .ipv4 ? .ipv4 : .ipv6 }
+
+    /// The closest nodes of this node's family, and (BEP 32 `want`) of the other family from the
+    /// session's other DHT node when asked and when there is one.
+    private func fillNodes(_ response: inout KRPCResponse, closestTo target: NodeID, want: NodeFamilies,
+                           at now: SwarmInstant) {
+        let wanted = want.isEmpty ? ownFamilies : want
+        for asked in [NodeFamilies.ipv4, .ipv6] where wanted.contains(asked) {
+            let node = asked == ownFamilies ? self : core.dhtNode(for: asked == .ipv4 ? .ipv4 : .ipv6)
+            guard let node else { continue }
+            let closest = node.table.closest(to: target, count: 8, at: now)
+            if asked == .ipv4 { response.nodes = closest } else { response.nodes6 = closest }
+        }
+    }
+
     private func answer(_ query: KRPCQuery, transaction: [UInt8], from endpoint: PeerEndpoint) {
         let now = core.now
         guard limiter.allow(from: endpoint.host, at: now) else { return }
@@ -357,12 +392,12 @@ final class DHTNode: @unchecked Sendable {
         switch query {
         case .ping:
             break
-        case .findNode(_, let target, _):
-            response.nodes = table.closest(to: target, count: 8, at: now)
-        case .getPeers(_, let hash, _):
+        case .findNode(_, let target, let want):
+            fillNodes(&response, closestTo: target, want: want, at: now)
+        case .getPeers(_, let hash, let want):
             response.token = tokens.token(for: endpoint.host, at: now, using: &generator)
             response.values = store.peers(for: hash, at: now, limit: 50)
-            if let target = NodeID(bytes: hash.bytes) { response.nodes = table.closest(to: target, count: 8, at: now) }
+            if let target = NodeID(bytes: hash.bytes) { fillNodes(&response, closestTo: target, want: want, at: now) }
         case .announcePeer(_, let hash, let port, let implied, let token):
             guard tokens.accepts(token, from: endpoint.host, at: now, using: &generator) else {
                 write(KRPCMessage(transactionID: transaction, body: .error(code: KRPCErrorCode.protocolError,

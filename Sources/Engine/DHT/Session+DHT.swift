@@ -5,7 +5,7 @@ extension Session {
     public var dhtPort: Int? {
         get async {
             let core = self.core
-            return try? await core.loop.submit { core.dht?.port }.get()
+            return try? await core.loop.submit { (core.dht ?? core.dht6)?.port }.get()
         }
     }
 }

@@ -1,5 +1,7 @@
+import EngineAPI
 import SwarmLogic
 import TorrentCore
+import WireProtocol
 
 /// What the DHT node needs to know of a torrent that wants peers.
 struct DHTWantedTorrent {
@@ -28,13 +30,34 @@ extension SessionCore {
     func startDiscovery() -> EventLoopFuture<Void> {
         var started: [EventLoopFuture<Void>] = []
         if configuration.dht.enabled {
-            let node = DHTNode(core: self, settings: configuration.dht)
-            dht = node
             let port = configuration.dht.port ?? listeningPort
-            started.append(node.start(host: configuration.listenHost, port: port).recover { [self] error in
-                log.error("DHT off: cannot use UDP port \(port): \(error)")
-                dht = nil
-            })
+            let host = configuration.listenHost
+            // IPv4 on an IPv4 address (or on all of them for "::"), IPv6 (BEP 32) on an IPv6
+            // address, or on all of them when listening everywhere and the host has IPv6.
+            let everywhere = host == "0.0.0.0" || host == "::"
+            let v4Host: String? = everywhere ? "0.0.0.0" : (host.contains(":") ? nil : host)
+            let v6Host: String? = everywhere ? "::" : (host.contains(":") ? host : nil)
+            if let v4Host {
+                let node = DHTNode(core: self, settings: configuration.dht, family: .ipv4)
+                dht = node
+                started.append(node.start(host: v4Host, port: port).recover { [self] error in
+                    log.error("DHT off: cannot use UDP \(v4Host):\(port): \(error)")
+                    dht = nil
+                })
+            }
+            if let v6Host {
+                let node = DHTNode(core: self, settings: configuration.dht, family: .ipv6)
+                dht6 = node
+                started.append(node.start(host: v6Host, port: port).recover { [self] error in
+                    // Many hosts have no IPv6: only an explicit IPv6 address makes this an error.
+                    if everywhere {
+                        log.debug("IPv6 DHT off: \(error)")
+                    } else {
+                        log.error("IPv6 DHT off: cannot use UDP [\(v6Host)]:\(port): \(error)")
+                    }
+                    dht6 = nil
+                })
+            }
         }
         if configuration.localDiscovery {
             let discovery = LocalDiscovery(core: self)
@@ -48,13 +71,40 @@ extension SessionCore {
     }
 
     func stopDiscovery() -> EventLoopFuture<Void> {
-        let stops = [dht?.shutdown(), lsd?.shutdown()].compactMap { $0 }
+        let stops = [dht?.shutdown(), dht6?.shutdown(), lsd?.shutdown()].compactMap { $0 }
         return EventLoopFuture.andAllComplete(stops, on: loop)
     }
 
     func discoveryTorrentAdded(_ torrent: TorrentRuntime) {
         guard !torrent.info.isPrivate else { return }
         dht?.torrentAdded(torrent.infoHash)
+        dht6?.torrentAdded(torrent.infoHash)
         lsd?.torrentAdded(torrent.infoHash)
+    }
+}
+
+extension SessionCore {
+    /// The DHT node of `family`, if it runs.
+    func dhtNode(for family: PeerAddressFamily) -> DHTNode? {
+        family == .ipv4 ? dht : dht6
+    }
+
+    /// The DHT node that can reach `host` (IPv6 literals go to the IPv6 node).
+    func dhtNode(reaching host: String) -> DHTNode? {
+        host.contains(":") ? dht6 : dht
+    }
+
+    /// True when either DHT node runs.
+    var isDHTRunning: Bool { dht != nil || dht6 != nil }
+
+    /// Both nodes' health together; nil when the DHT is off.
+    func dhtHealth(at now: SwarmInstant) -> DHTHealth? {
+        let nodes = [dht, dht6].compactMap { $0?.health(at: now) }
+        guard let first = nodes.first else { return nil }
+        return nodes.dropFirst().reduce(first) { sum, next in
+            DHTHealth(nodes: sum.nodes + next.nodes, goodNodes: sum.goodNodes + next.goodNodes,
+                      lookupsInFlight: sum.lookupsInFlight + next.lookupsInFlight,
+                      secondsSinceBootstrap: [sum.secondsSinceBootstrap, next.secondsSinceBootstrap].compactMap { $0 }.min())
+        }
     }
 }

@@ -121,7 +121,8 @@ final class PeerConnection: @unchecked Sendable {
 
     private func sendHandshake(infoHash: InfoHash) {
         var reserved: ReservedBits = [.extensionProtocol, .fastExtension]
-        if core.dht != nil { reserved.insert(.dht) }  // BEP 5: we take `port` messages
+        // BEP 5: we take `port` messages (BEP 27: not for private torrents).
+        if core.isDHTRunning && core.torrent(for: infoHash)?.info.isPrivate == false { reserved.insert(.dht) }
         let handshake = PeerHandshake(reserved: reserved, infoHash: infoHash, peerID: core.peerID)
         write(handshake.encoded())
     }
@@ -162,7 +163,8 @@ final class PeerConnection: @unchecked Sendable {
             send(.bitfield(have.bytes))
         }
         // BEP 5: tell a DHT-speaking peer where our DHT node listens.
-        if handshake.supportsDHT, let dht = core.dht, let port = UInt16(exactly: dht.port), port > 0 {
+        if handshake.supportsDHT, !torrent.info.isPrivate, let dht = core.dhtNode(reaching: endpoint.host),
+           let port = UInt16(exactly: dht.port), port > 0 {
             send(.port(port))
         }
         flush()
@@ -245,7 +247,9 @@ final class PeerConnection: @unchecked Sendable {
             break
         case .port(let port):
             // BEP 5: the peer runs a DHT node there; ping it so it can join our table.
-            if port > 0 { core.dht?.ping(PeerEndpoint(host: endpoint.host, port: port)) }
+            if port > 0 && !torrent.info.isPrivate {
+                core.dhtNode(reaching: endpoint.host)?.ping(PeerEndpoint(host: endpoint.host, port: port))
+            }
         case .extended(let id, let payload):
             if id == 0, let handshake = try? ExtensionHandshake(decoding: payload) {
                 requestLimit = handshake.requestQueueLength
