@@ -114,6 +114,11 @@ import TorrentCore
         await seeder.shutdown()
     }
 
+    @Test func bootstrapNamesResolveToAddressesOfTheNodesFamily() {
+        // /etc/hosts answers for localhost without any network.
+        #expect(HostResolver.addresses(of: "localhost", family: .ipv4) == ["127.0.0.1"])
+    }
+
     @Test func privateTorrentsAreNotLookedUp() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

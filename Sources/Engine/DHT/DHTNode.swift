@@ -122,13 +122,8 @@ final class DHTNode: @unchecked Sendable {
                     if family == .ipv4 { out.append(endpoint) }
                 } else if IPAddressText.parseIPv6(endpoint.host) != nil {
                     if family == .ipv6 { out.append(endpoint) }
-                } else if let address = try? SocketAddress.makeAddressResolvingHost(endpoint.host, port: Int(endpoint.port)),
-                          let ip = address.ipAddress {
-                    // getaddrinfo gives the first address of any family; keep it when it is ours.
-                    switch (address, family) {
-                    case (.v4, .ipv4), (.v6, .ipv6): out.append(PeerEndpoint(host: ip, port: endpoint.port))
-                    default: break
-                    }
+                } else if let ip = HostResolver.addresses(of: endpoint.host, family: family).first {
+                    out.append(PeerEndpoint(host: ip, port: endpoint.port))
                 }
             }
             return out
