@@ -40,10 +40,10 @@ extension Interop {
             defer { dir.remove() }
             let torrent = try Self.makeTorrent(in: dir)
             let dht = try Self.startDHT(hosts: ("127.0.0.41", "127.0.0.42"))
-            defer { for (node, _) in dht { node.stop() } }
+            defer { for (node, _) in dht { node.stop(signal: SIGKILL) } }
             let (seeder, _) = try Self.startNode(host: "127.0.0.43", nodes: dht.map(\.1),
                                                  extra: ["--seed", torrent, dir.file("seed")])
-            defer { seeder.stop() }
+            defer { seeder.stop(signal: SIGKILL) }
             // libtorrent announces every 3 s; give its first announce a moment to land.
             Thread.sleep(forTimeInterval: 1)
 
@@ -73,7 +73,7 @@ extension Interop {
             defer { dir.remove() }
             let torrent = try Self.makeTorrent(in: dir)
             let dht = try Self.startDHT(hosts: ("127.0.0.51", "127.0.0.52"))
-            defer { for (node, _) in dht { node.stop() } }
+            defer { for (node, _) in dht { node.stop(signal: SIGKILL) } }
             let rill = try BackgroundProcess(RillBinary.path, [
                 "seed", torrent, "--dir", dir.file("seed"), "--port", "0", "--listen", "127.0.0.53",
                 "--no-trackers", "--no-lsd", "--dht-bootstrap", dht[0].1, "--verbose",
