@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "TorrentCore", "WireProtocol",
                 .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -80,9 +81,11 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TorrentCore", "TestSupport"]),
         .testTarget(
             name: "WireProtocolTests",
-            dependencies: ["WireProtocol", "TorrentCore", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["WireProtocol", "TorrentCore", "Bencode", "TestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "SwarmLogicTests", dependencies: ["SwarmLogic", "TorrentCore", "TestSupport"]),
+        .testTarget(name: "SwarmLogicTests", dependencies: ["SwarmLogic", "TorrentCore", "WireProtocol", "TestSupport"]),
         .testTarget(
             name: "EngineTests",
             dependencies: ["Engine", "EngineAPI", "TorrentCore", "WireProtocol", "SwarmLogic", "TestSupport",

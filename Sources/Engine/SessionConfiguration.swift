@@ -37,6 +37,11 @@ public struct SessionConfiguration: Sendable {
     /// Remember the torrents, their settings and queue order in `resumeFolder`, so that
     /// `Session.restoreSavedTorrents()` brings them back after a restart.
     public var persistTorrents = false
+    // MARK: DHT and LSD (off unless asked for)
+    /// The Mainline DHT node (BEP 5).
+    public var dht = DHTSettings()
+    /// Local Service Discovery (BEP 14): multicast announces on the local network.
+    public var localDiscovery = false
 
     public init() {}
 }

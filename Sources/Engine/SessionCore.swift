@@ -53,6 +53,12 @@ final class SessionCore: @unchecked Sendable {
     var sessionDirty = false
     /// Torrents being added whose data is still being checked.
     var checking: [InfoHash: PendingCheck] = [:]
+    /// The DHT node, when the DHT is on (see `SessionCore+DHT.swift`).
+    var dht: DHTNode?
+    /// The IPv6 DHT node (BEP 32), when the host has IPv6.
+    var dht6: DHTNode?
+    /// Local Service Discovery, when on.
+    var lsd: LocalDiscovery?
 
     init(configuration: SessionConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -110,6 +116,8 @@ final class SessionCore: @unchecked Sendable {
                 publishSnapshot()
             }
             log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")
+        }.flatMap { [self] in
+            startDiscovery()  // DHT and LSD, when on
         }
     }
 
@@ -126,7 +134,8 @@ final class SessionCore: @unchecked Sendable {
         rateTicker?.cancel()
         publisher?.cancel()
         let saved = saveSessionIfNeeded(force: true)
-        let stops = torrents.values.map { $0.stop() } + (saved.map { [$0] } ?? [])
+        let discoveryStopped = stopDiscovery()
+        let stops = torrents.values.map { $0.stop() } + [discoveryStopped] + (saved.map { [$0] } ?? [])
         return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
             // Trackers get a few seconds to hear our `stopped`; we do not wait longer.
             let promise = loop.makePromise(of: Void.self)
@@ -153,6 +162,7 @@ final class SessionCore: @unchecked Sendable {
         sessionChanged()
         recordEvent(.added(torrent.id, name: torrent.info.name))
         applyQueue()
+        discoveryTorrentAdded(torrent)
         publishSnapshot()
     }
 
@@ -303,7 +313,8 @@ final class SessionCore: @unchecked Sendable {
             torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
             downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
             connections: connectionCount, uptime: Double(seconds) + Double(attoseconds) / 1e18,
-            freeDiskSpace: freeDiskSpace, maxActiveDownloads: maxActiveDownloads, maxActiveSeeds: maxActiveSeeds)
+            freeDiskSpace: freeDiskSpace, maxActiveDownloads: maxActiveDownloads, maxActiveSeeds: maxActiveSeeds,
+            dht: dhtHealth(at: now))
         published.withLockedValue { $0 = snapshot }
     }
 

@@ -37,6 +37,20 @@ struct TransferOptions: ParsableArguments {
     @Flag(help: "Log connections and tracker replies to standard error.")
     var verbose = false
 
+    // MARK: Peer discovery (DHT, LSD)
+    @Flag(help: "Do not use the DHT (it is on by default, joining through public routers).")
+    var noDht = false
+
+    @Option(name: .customLong("dht-bootstrap"),
+            help: "A DHT node to join through, as HOST:PORT (repeatable; replaces the public routers).")
+    var dhtBootstrap: [String] = []
+
+    @Option(help: "UDP port of the DHT node (default: the TCP --port; 0: any free port).")
+    var dhtPort: Int?
+
+    @Flag(help: "Do not announce or look for peers on the local network (LSD, BEP 14).")
+    var noLsd = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         for (name, value) in [("--max-down", maxDown), ("--max-up", maxUp)] {
@@ -46,6 +60,12 @@ struct TransferOptions: ParsableArguments {
         }
         for peer in peers where PeerEndpoint(parsing: peer) == nil {
             throw ValidationError("--peer '\(peer)' is not HOST:PORT")
+        }
+        for node in dhtBootstrap where PeerEndpoint(parsing: node) == nil {
+            throw ValidationError("--dht-bootstrap '\(node)' is not HOST:PORT")
+        }
+        if let dhtPort, !(0...65535).contains(dhtPort) {
+            throw ValidationError("--dht-port must be between 0 and 65535")
         }
     }
 
@@ -67,6 +87,12 @@ struct TransferOptions: ParsableArguments {
         configuration.downloadRateLimit = maxDown.flatMap(ByteCount.parse)
         configuration.uploadRateLimit = maxUp.flatMap(ByteCount.parse)
         configuration.encryption = encryption
+        // The command line joins the DHT and LSD unless told not to (the library default is off).
+        configuration.dht.enabled = !noDht
+        configuration.dht.bootstrapNodes = dhtBootstrap.isEmpty ? DHTSettings.publicRouters : dhtBootstrap
+        configuration.dht.port = dhtPort
+        configuration.dht.stateFile = RillPaths.dhtStateFile
+        configuration.localDiscovery = !noLsd
         return configuration
     }
 
@@ -122,8 +148,16 @@ struct TransferRunner {
 
         let display = StatusDisplay()
         var announcedComplete = false
+        let started = ContinuousClock.now
+        var sawFirstByte = false
         while true {
             guard let stats = await session.stats(for: infoHash) else { break }
+            if options.verbose && !sawFirstByte && stats.downloaded > 0 {
+                sawFirstByte = true
+                let (seconds, atto) = started.duration(to: .now).components
+                let elapsed = Double(seconds) + Double(atto) / 1e18
+                Console.printError("rill: first payload byte after \(String(format: "%.2f", elapsed)) s")
+            }
             if case .failed(let reason) = stats.phase {
                 display.finish()
                 await session.shutdown()

@@ -41,7 +41,7 @@ extension Interop {
 
             let started = Date()
             let download = try ExternalTool.run(RillBinary.path, [
-                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
                 "--peer", "127.0.0.7:\(port)", "--no-trackers",
             ], environment: ["RILL_HOME": dir.file("home")], timeout: 90)
             #expect(download.status == 0, "rill download failed: \(download.stderr)")
@@ -62,7 +62,7 @@ extension Interop {
                                                                               host: "127.0.0.8")
             defer { seeder.stop() }
             let download = try ExternalTool.run(RillBinary.path, [
-                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
                 "--peer", "127.0.0.8:\(port)", "--no-trackers", "--encryption", "required",
             ], environment: ["RILL_HOME": dir.file("home")], timeout: 90)
             #expect(download.status == 0, "rill download failed: \(download.stderr)")

@@ -15,7 +15,7 @@ extension Interop {
         /// Starts `rill seed` and returns it with the port it listens on.
         static func startRillSeeder(torrent: String, dir: String, host: String, home: String,
                                     trackers: Bool = false) throws -> (BackgroundProcess, Int) {
-            let seeder = try BackgroundProcess(RillBinary.path, ["seed", torrent, "--dir", dir, "--port", "0",
+            let seeder = try BackgroundProcess(RillBinary.path, ["seed", torrent, "--dir", dir, "--port", "0", "--no-dht", "--no-lsd",
                                                                  "--listen", host] + (trackers ? [] : ["--no-trackers"]),
                                                environment: ["RILL_HOME": home])
             let port = try #require(seeder.waitForLine(matching: "listening on port ([0-9]+)", timeout: 60).flatMap { Int($0) },
@@ -47,7 +47,7 @@ extension Interop {
             defer { seeder.stop() }
 
             let download = try ExternalTool.run(RillBinary.path, [
-                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
                 "--peer", "127.0.0.2:\(port)", "--no-trackers",
             ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
             #expect(download.status == 0, "rill download failed: \(download.stderr)")
@@ -96,7 +96,7 @@ extension Interop {
             defer { seeder.stop(signal: SIGKILL) }
             // Transmission checks the data first; rill retries the connection until it listens.
             let download = try ExternalTool.run(RillBinary.path, [
-                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
                 "--peer", "127.0.0.1:\(port)", "--no-trackers",
             ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
             #expect(download.status == 0, "rill download failed: \(download.stderr)\ntransmission: \(seeder.printed.suffix(2000))")
@@ -120,7 +120,7 @@ extension Interop {
                                                                              host: "127.0.0.2")
             defer { seeder.stop() }
             let env = ["RILL_HOME": dir.file("home")]
-            let arguments = ["download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+            let arguments = ["download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
                              "--peer", "127.0.0.2:\(port)", "--no-trackers"]
 
             // First run: slowed to 2 MB/s, stopped after about two seconds.
@@ -173,7 +173,7 @@ extension Interop {
             let (honest, honestPort) = try SwarmInteropTests.startLibtorrentSeeder(torrent: torrent, dir: dir.file("seed"),
                                                                                    host: "127.0.0.2")
             defer { honest.stop() }
-            let liar = try BackgroundProcess(RillBinary.path, ["seed", torrent, "--dir", dir.file("liar"), "--port", "0",
+            let liar = try BackgroundProcess(RillBinary.path, ["seed", torrent, "--dir", dir.file("liar"), "--port", "0", "--no-dht", "--no-lsd",
                                                                "--listen", "127.0.0.3", "--no-trackers"],
                                              environment: liarHome)
             defer { liar.stop() }
@@ -181,7 +181,7 @@ extension Interop {
             #expect(!liar.printed.contains("checking"), "the liar trusted its resume data")
 
             let download = try ExternalTool.run(RillBinary.path, [
-                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
                 "--peer", "127.0.0.3:\(liarPort)", "--peer", "127.0.0.2:\(honestPort)", "--no-trackers",
             ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
             #expect(download.status == 0, "\(download.stderr)")

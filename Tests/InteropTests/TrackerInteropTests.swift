@@ -39,7 +39,7 @@ extension Interop {
 
             // No --peer: the only way to the seeder is the tracker.
             let download = try ExternalTool.run(RillBinary.path, [
-                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
             ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
             #expect(download.status == 0, "rill download failed: \(download.stderr)")
             #expect(FileManager.default.contents(atPath: dir.file("leech/payload.bin"))

@@ -124,7 +124,9 @@ final class PeerConnection: @unchecked Sendable {
     // MARK: - Handshake
 
     private func sendHandshake(infoHash: InfoHash) {
-        let reserved: ReservedBits = [.extensionProtocol, .fastExtension]
+        var reserved: ReservedBits = [.extensionProtocol, .fastExtension]
+        // BEP 5: we take `port` messages (BEP 27: not for private torrents).
+        if core.isDHTRunning && core.torrent(for: infoHash)?.info.isPrivate == false { reserved.insert(.dht) }
         let handshake = PeerHandshake(reserved: reserved, infoHash: infoHash, peerID: core.peerID)
         write(handshake.encoded())
     }
@@ -163,6 +165,11 @@ final class PeerConnection: @unchecked Sendable {
             send(.haveNone)
         } else if !have.isEmpty {
             send(.bitfield(have.bytes))
+        }
+        // BEP 5: tell a DHT-speaking peer where our DHT node listens.
+        if handshake.supportsDHT, !torrent.info.isPrivate, let dht = core.dhtNode(reaching: endpoint.host),
+           let port = UInt16(exactly: dht.port), port > 0 {
+            send(.port(port))
         }
         flush()
     }
@@ -240,8 +247,13 @@ final class PeerConnection: @unchecked Sendable {
         case .allowedFast(let piece):
             if piece.value < torrent.pieceCount { allowedFast.insert(piece.value) }
             if peerChoking { fillRequests() }
-        case .suggestPiece, .port:
+        case .suggestPiece:
             break
+        case .port(let port):
+            // BEP 5: the peer runs a DHT node there; ping it so it can join our table.
+            if port > 0 && !torrent.info.isPrivate {
+                core.dhtNode(reaching: endpoint.host)?.ping(PeerEndpoint(host: endpoint.host, port: port))
+            }
         case .extended(let id, let payload):
             if id == 0, let handshake = try? ExtensionHandshake(decoding: payload) {
                 requestLimit = handshake.requestQueueLength

@@ -9,7 +9,15 @@
   lt_tool.py download TORRENT SAVE_PATH --listen IP:PORT [--peer IP:PORT] [--seconds N]
       downloads from the given peer (or the torrent's trackers); exits 0 when complete, 1 on timeout
 
-Everything stays on 127.0.0.1: no DHT, LSD, UPnP or NAT-PMP, and the check session listens on loopback only.
+  lt_tool.py dht --listen IP:PORT [--node IP:PORT ...] [--seed TORRENT SAVE_PATH | --download TORRENT SAVE_PATH]
+          [--seconds N]
+      runs a loopback DHT node (no tracker, no LSD) that knows only the --node addresses; prints
+      "ready PORT" once listening. With --seed it seeds and announces the torrent into the DHT;
+      with --download it finds peers through the DHT only, prints JSON with the seconds to the
+      first payload byte and exits 0 when complete (1 on timeout).
+
+Everything stays on loopback: no LSD, UPnP or NAT-PMP, the DHT only in the `dht` mode and only
+with the given loopback nodes, and the check session listens on loopback only.
 """
 import json
 import os
@@ -167,6 +175,68 @@ def download(torrent, save_path, rest):
     sys.exit(1)
 
 
+def options(rest, name):
+    return [rest[i + 1] for i, a in enumerate(rest) if a == name and i + 1 < len(rest)]
+
+
+def dht(rest):
+    start = time.time()
+    listen = option(rest, "--listen", "127.0.0.1:0")
+    settings = {
+        "listen_interfaces": listen,
+        "enable_dht": True,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_ip_notifier": False,
+        "allow_multiple_connections_per_ip": True,
+        "dht_bootstrap_nodes": "",
+        "dht_restrict_routing_ips": False,
+        "dht_restrict_search_ips": False,
+        "dht_enforce_node_id": False,
+        "dht_prefer_verified_node_ids": False,
+        "dht_ignore_dark_internet": False,
+        "out_enc_policy": 2,
+        "in_enc_policy": 1,
+        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
+    }
+    ses = lt.session(settings)
+    for node in options(rest, "--node"):
+        host, port = node.rsplit(":", 1)
+        ses.add_dht_node((host, int(port)))
+    deadline = start + float(option(rest, "--seconds", "600"))
+    handle = None
+    seeding = "--seed" in rest
+    downloading = "--download" in rest
+    if seeding or downloading:
+        flag = "--seed" if seeding else "--download"
+        i = rest.index(flag)
+        params = lt.add_torrent_params()
+        params.ti = lt.torrent_info(rest[i + 1])
+        params.save_path = rest[i + 2]
+        handle = ses.add_torrent(params)
+    print("ready %d" % ses.listen_port(), flush=True)
+    last_announce = 0
+    first_byte = None
+    while time.time() < deadline:
+        if handle is not None:
+            status = handle.status()
+            if first_byte is None and status.total_payload_download > 0:
+                first_byte = time.time() - start
+            if downloading and status.is_seeding:
+                print(json.dumps({"complete": True, "first_byte_seconds": first_byte,
+                                  "total_download": status.total_payload_download}), flush=True)
+                return
+            # Announce (and look up peers) every few seconds: the loopback DHT is tiny and new.
+            if time.time() - last_announce > 3 and (seeding or status.num_peers == 0):
+                handle.force_dht_announce()
+                last_announce = time.time()
+        time.sleep(0.1)
+    if downloading:
+        print(json.dumps({"complete": False, "progress": handle.status().progress}), flush=True)
+        sys.exit(1)
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "info":
         info(argv[1])
@@ -179,6 +249,8 @@ def main(argv):
         check(argv[1], argv[2])
     elif len(argv) >= 3 and argv[0] == "seed":
         seed(argv[1], argv[2], argv[3:])
+    elif len(argv) >= 1 and argv[0] == "dht":
+        dht(argv[1:])
     elif len(argv) >= 3 and argv[0] == "download":
         download(argv[1], argv[2], argv[3:])
     else:
