@@ -32,6 +32,8 @@ final class SessionCore: @unchecked Sendable {
     var downloadLimit: TokenBucket?
     var uploadLimit: TokenBucket?
     private(set) var torrents: [InfoHash: TorrentRuntime] = [:]
+    /// Magnet torrents still fetching their metadata (see `SessionCore+Magnet.swift`).
+    var magnets: [InfoHash: MagnetTorrent] = [:]
     private var connectionCount = 0
     private var halfOpen = 0
     private var nextPeerKey: UInt64 = 1
@@ -87,6 +89,7 @@ final class SessionCore: @unchecked Sendable {
             listeningPort = channel.localAddress?.port ?? configuration.listenPort
             ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in
                 for torrent in torrents.values { torrent.tick() }
+                for magnet in magnets.values { magnet.tick() }
             }
             if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
             publisher = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(250)) { [self] _ in
@@ -108,6 +111,7 @@ final class SessionCore: @unchecked Sendable {
         ticker?.cancel()
         rateTicker?.cancel()
         publisher?.cancel()
+        for magnet in magnets.values { magnet.stop() }
         let stops = torrents.values.map { $0.stop() }
         return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
             // Trackers get a few seconds to hear our `stopped`; we do not wait longer.
@@ -128,12 +132,16 @@ final class SessionCore: @unchecked Sendable {
 
     // MARK: - Torrents
 
-    func add(_ torrent: TorrentRuntime) {
+    func add(_ torrent: TorrentRuntime, announce: Bool = true) {
         torrents[torrent.infoHash] = torrent
-        torrent.queuePosition = nextQueuePosition
-        nextQueuePosition += 1
-        recordEvent(.added(torrent.id, name: torrent.info.name))
+        torrent.queuePosition = takeQueuePosition()
+        if announce { recordEvent(.added(torrent.id, name: torrent.info.name)) }
         publishSnapshot()
+    }
+
+    func takeQueuePosition() -> Int {
+        defer { nextQueuePosition += 1 }
+        return nextQueuePosition
     }
 
     func remove(_ infoHash: InfoHash) {
@@ -164,15 +172,26 @@ final class SessionCore: @unchecked Sendable {
         }
         connectionCount += 1
         let connection = PeerConnection(key: makeKey(), endpoint: PeerEndpoint(host: host, port: remotePort),
-                                        direction: .incoming, core: self, torrent: nil)
+                                        direction: .incoming, core: self, torrent: nil, magnet: nil)
         try addHandlers(to: channel, connection: connection)
         scheduleHandshakeTimeout(connection)
     }
 
     func connect(to endpoint: PeerEndpoint, for torrent: TorrentRuntime, source: PeerSource) {
+        connect(to: endpoint, torrent: torrent, magnet: nil, source: source)
+    }
+
+    /// Dials a peer for a magnet torrent that is still fetching its metadata.
+    func connect(to endpoint: PeerEndpoint, forMagnet magnet: MagnetTorrent, source: PeerSource) {
+        connect(to: endpoint, torrent: nil, magnet: magnet, source: source)
+    }
+
+    private func connect(to endpoint: PeerEndpoint, torrent: TorrentRuntime?, magnet: MagnetTorrent?,
+                         source: PeerSource) {
         connectionCount += 1
         halfOpen += 1
-        let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, core: self, torrent: torrent)
+        let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, core: self,
+                                        torrent: torrent, magnet: magnet)
         connection.source = source
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
@@ -190,7 +209,8 @@ final class SessionCore: @unchecked Sendable {
                 case .failure(let error):
                     connectionCount -= 1
                     log.debug("cannot connect to \(endpoint): \(error)")
-                    torrent.connectionFailed(endpoint)
+                    torrent?.connectionFailed(endpoint)
+                    magnet?.connectionFailed(endpoint)
                 }
             }
     }
@@ -236,6 +256,10 @@ final class SessionCore: @unchecked Sendable {
             up += row.uploadRate
             rows.append(row)
             if torrent.id == wanted { detail = torrent.detail(at: now) }
+        }
+        for magnet in magnets.values {
+            rows.append(magnet.snapshotRow())
+            if magnet.id == wanted { detail = magnet.detail() }
         }
         rows.sort { $0.queuePosition < $1.queuePosition }
         let (seconds, attoseconds) = now.offset.components

@@ -18,6 +18,7 @@ extension TorrentRuntime {
 
     private static func phase(of phase: TorrentStats.Phase) -> TorrentPhase {
         switch phase {
+        case .fetchingMetadata: .fetchingMetadata
         case .checking: .checking(progress: 0)
         case .downloading: .downloading
         case .seeding: .seeding

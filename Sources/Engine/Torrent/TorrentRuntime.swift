@@ -386,6 +386,7 @@ final class TorrentRuntime: @unchecked Sendable {
             chokeRound()
         }
         connectToCandidates()
+        exchangePeers()  // PEX/TorrentRuntime+PEX.swift
         if resumeDirty && lastResumeSave.duration(to: now) >= .seconds(30) { saveResume() }
         tracker?.tick(self)
     }
