@@ -173,13 +173,14 @@ final class MagnetTorrent: @unchecked Sendable {
         let handOver = Array(knownPeers.keys).filter { !core.isOwnAddress($0) }
         let sources = knownPeers
         stop()
-        core.removeMagnet(infoHash)
+        // The magnet stays listed (as fetching) until the torrent replaces it, so lookups never miss both.
         var options = self.options
         options.filePriorities = Self.priorities(options.filePriorities, selected: link.selectedFiles,
                                                  fileCount: info.files.count)
         let position = queuePosition
         core.addTorrent(metainfo, downloadDirectory: downloadRoot, options: options, announce: false)
-            .assumeIsolated().whenComplete { [core] result in
+            .assumeIsolated().whenComplete { [core, infoHash] result in
+                core.removeMagnet(infoHash)
                 switch result {
                 case .success:
                     guard let torrent = core.torrent(for: info.infoHash) else { return }

@@ -77,8 +77,8 @@ extension SessionCore {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 let temporary = path + ".part"
                 try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-                _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path),
-                                                          withItemAt: URL(fileURLWithPath: temporary))
+                try? FileManager.default.removeItem(atPath: path)
+                try FileManager.default.moveItem(atPath: temporary, toPath: path)
             } catch {
                 log.warning("cannot save the metadata to \(path): \(error)")
             }
