@@ -205,6 +205,7 @@ final class SessionCore: @unchecked Sendable {
                 halfOpen -= 1
                 switch result {
                 case .success:
+                    log.debug("connected to \(endpoint) (learnt from \(source.rawValue))")
                     scheduleHandshakeTimeout(connection)
                 case .failure(let error):
                     connectionCount -= 1
