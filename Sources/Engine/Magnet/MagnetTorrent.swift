@@ -25,6 +25,9 @@ final class MagnetTorrent: @unchecked Sendable {
     private static let maxKnownPeers = 500
     private(set) var isStopped = false
     private var handedOver = false
+    /// The link's `tr=` trackers, announced with the info-hash alone until the metadata is known.
+    private var tracker: TrackerAnnouncer?
+    var trackerMessage: String?
 
     init(link: MagnetLink, downloadRoot: String, options: TorrentOptions, core: SessionCore) {
         self.link = link
@@ -33,6 +36,9 @@ final class MagnetTorrent: @unchecked Sendable {
         self.core = core
         id = TorrentID(hex: link.infoHash.hex)
         assembler = MetadataAssembler(infoHash: link.infoHash)
+        if core.configuration.useTrackers && !link.trackers.isEmpty {
+            tracker = TrackerAnnouncer(tiers: link.trackers.map { [$0] }, core: core)
+        }
     }
 
     var infoHash: InfoHash { link.infoHash }
@@ -149,6 +155,7 @@ final class MagnetTorrent: @unchecked Sendable {
         requestFromAll()
         for peer in peers.values { peer.keepAliveIfIdle() }
         connectToCandidates()
+        if let tracker { tracker.tick(self) }
     }
 
     // MARK: - Done
@@ -231,14 +238,23 @@ final class MagnetTorrent: @unchecked Sendable {
                                 downloadRate: peer.downloadRate.rate(at: now), uploadRate: peer.uploadRate.rate(at: now),
                                 progress: 0, requestsInFlight: 0, source: peer.source.rawValue)
         }.sorted { $0.address < $1.address }
-        return TorrentDetail(id: id, peers: rows, files: [], trackers: [], pieces: PieceMap(states: [], availability: []))
+        return TorrentDetail(id: id, peers: rows, files: [], trackers: trackerSnapshot(), pieces: PieceMap(states: [], availability: []))
     }
+
+    func trackerSnapshot() -> [TrackerSnapshot] { tracker?.snapshot(at: core.now) ?? [] }
 
     func stats() -> TorrentStats {
         TorrentStats(
             infoHash: infoHash, name: name, phase: .fetchingMetadata, piecesHave: 0, pieceCount: 0, bytesLeft: 0,
             downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peersConnected: peers.count,
             seedsConnected: 0, peersKnown: candidates.notConnectedCount, hashFailures: assembler.hashFailures,
-            bannedPeers: assembler.skipped.count, isComplete: false, trackerMessage: nil)
+            bannedPeers: assembler.skipped.count, isComplete: false, trackerMessage: trackerMessage)
+    }
+}
+
+extension MagnetTorrent: AnnounceTarget {
+    /// Nothing moved yet; `left` is unknown, so one metadata piece's worth keeps us a leecher to the tracker.
+    var announceTotals: (uploaded: Int, downloaded: Int, left: Int, isSeeding: Bool) {
+        (0, 0, MetadataMessage.pieceSize, false)
     }
 }

@@ -123,7 +123,7 @@ def seed(torrent, save_path, rest):
         if status.is_seeding:
             break
         time.sleep(0.05)
-    if params.ti.trackers():
+    if list(params.ti.trackers()):
         # Make sure the tracker knows us before anyone asks it for peers.
         handle.force_reannounce()
         announced = False
