@@ -78,10 +78,7 @@ public final class Session: Sendable {
     /// Adds peer addresses to try for a torrent (from the command line, a magnet link, …).
     public func addPeers(_ peers: [PeerEndpoint], to infoHash: InfoHash, source: PeerSource = .manual) {
         let core = self.core
-        core.loop.execute {
-            core.torrent(for: infoHash)?.addCandidates(peers, source: source)
-            core.magnet(for: infoHash)?.addCandidates(peers, source: source)
-        }
+        core.loop.execute { core.addCandidates(peers, to: infoHash, source: source) }
     }
 
     /// The torrent's current numbers, or nil when it is not in the session.

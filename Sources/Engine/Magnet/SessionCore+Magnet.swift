@@ -10,6 +10,23 @@ extension SessionCore {
     /// feed it like a normal torrent: `core.magnet(for: hash)?.addCandidates(peers, source: .dht)`.
     func magnet(for infoHash: InfoHash) -> MagnetTorrent? { magnets[infoHash] }
 
+    /// Feeds peer addresses to the torrent or magnet with this info-hash (DHT, LSD, the user);
+    /// false when the session has neither.
+    @discardableResult
+    func addCandidates(_ endpoints: [PeerEndpoint], to infoHash: InfoHash, source: PeerSource) -> Bool {
+        if let torrent = torrent(for: infoHash) {
+            torrent.addCandidates(endpoints, source: source)
+        } else if let magnet = magnets[infoHash] {
+            magnet.addCandidates(endpoints, source: source)
+        } else {
+            return false
+        }
+        return true
+    }
+
+    /// Info-hashes of every torrent and magnet, for peer sources that look them up (DHT, LSD).
+    var allInfoHashes: [InfoHash] { Array(torrents.keys) + Array(magnets.keys) }
+
     /// Whether the session already has this info-hash, as a torrent or as a magnet.
     func hasTorrent(_ infoHash: InfoHash) -> Bool {
         torrent(for: infoHash) != nil || magnets[infoHash] != nil
