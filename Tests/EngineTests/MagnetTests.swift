@@ -125,6 +125,25 @@ import WireProtocol
         try await liar.stop()
     }
 
+    @Test func magnetWhoseMetadataNeverComesStaysFetching() async throws {
+        let session = try await SwarmFixture.session(host: "127.0.0.4")
+        // Nobody listens on these: connections are refused and retried with back-off.
+        let link = try MagnetLink(parsing: "magnet:?xt=urn:btih:" + String(repeating: "12", count: 20)
+            + "&dn=never&x.pe=127.0.0.9:9&x.pe=127.0.0.10:9")
+        let hash = try await session.add(magnet: link, downloadDirectory: "/nonexistent-never-written")
+        try await Task.sleep(for: .seconds(3))
+        let stats = try #require(await session.stats(for: hash))
+        #expect(stats.phase == .fetchingMetadata)
+        #expect(stats.name == "never")
+        #expect(stats.peersConnected == 0)
+        #expect(stats.peersKnown == 2, "the dead peers are kept for a later try")
+        // Adding it again is refused; removing it works.
+        await #expect(throws: SessionError.self) { try await session.add(magnet: link, downloadDirectory: "/tmp") }
+        await session.remove(hash)
+        #expect(await session.stats(for: hash) == nil)
+        try await withTimeout(10, "shutdown") { await session.shutdown() }
+    }
+
     @Test func malformedMagnetThroughTheFacadeGivesOneClearSentence() async throws {
         let session = try await SwarmFixture.session()
         session.perform(.add(.magnet("magnet:?dn=nothing-else"), directory: nil))

@@ -69,6 +69,55 @@ extension Interop {
                 == FileManager.default.contents(atPath: dir.file("seed/big.bin")))
         }
 
+        @Test func selectDownloadsOnlyTheChosenFilesOfATorrent() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            for (index, name) in ["a.bin", "b.bin", "c.bin"].enumerated() {
+                try dir.write("seed/set/\(name)", pseudoRandomBytes(count: 600_001 + index, seed: UInt64(60 + index)))
+            }
+            let torrent = dir.file("set.torrent")
+            try RillBinary.run(["create", dir.file("seed/set"), "-o", torrent, "--piece-size", "16k"])
+            let files = try #require(try RillBinary.info(torrent).files).map(\.path)
+            let (seeder, port) = try SwarmInteropTests.startRillSeeder(torrent: torrent, dir: dir.file("seed"),
+                                                                       host: "127.0.0.3", home: dir.file("seed-home"))
+            defer { seeder.stop() }
+            // Files 1 and 3 as `rill info` numbers them; file 2 is skipped.
+            let download = try ExternalTool.run(RillBinary.path, [
+                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.4",
+                "--peer", "127.0.0.3:\(port)", "--no-trackers", "--select", "1,3",
+            ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
+            #expect(download.status == 0, "rill download failed: \(download.stderr)")
+            for (index, path) in files.enumerated() {
+                let relative = path.hasPrefix("set/") ? path : "set/" + path
+                let copy = FileManager.default.contents(atPath: dir.file("leech/\(relative)"))
+                let original = FileManager.default.contents(atPath: dir.file("seed/\(relative)"))
+                if index == 1 {
+                    #expect(copy != original, "file 2 (\(path)) was not chosen, so it is not complete")
+                } else {
+                    #expect(copy == original, "file \(index + 1) (\(path)) differs")
+                }
+            }
+        }
+
+        @Test func badSelectionsAndSeedingAMagnetGiveOneSentence() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let magnet = "magnet:?xt=urn:btih:" + String(repeating: "c", count: 40)
+            let bad = try RillBinary.run(["download", magnet, "--dir", dir.file("x"), "--select", "0,2"])
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("--select '0,2' is not a list of file numbers like 1,3-4"), "\(bad.stderr)")
+            let seed = try ExternalTool.run(RillBinary.path, ["seed", magnet, "--dir", dir.file("x"), "--port", "0",
+                                                              "--listen", "127.0.0.1"],
+                                            environment: ["RILL_HOME": dir.file("home")], timeout: 30)
+            #expect(seed.status != 0)
+            #expect(seed.stderr.contains("rill seed needs a .torrent file"), "\(seed.stderr)")
+            let broken = try ExternalTool.run(RillBinary.path, ["download", "magnet:?xt=urn:btih:xyz", "--dir",
+                                                                dir.file("x"), "--port", "0", "--listen", "127.0.0.1"],
+                                              environment: ["RILL_HOME": dir.file("home")], timeout: 30)
+            #expect(broken.status != 0)
+            #expect(broken.stderr.contains("info-hash 'xyz' is not 40 hex or 32 base32 characters"), "\(broken.stderr)")
+        }
+
         @Test(.enabled(if: haveLibtorrent, "python3-libtorrent is not installed"))
         func libtorrentFetchesMetadataFromRill() throws {
             try SwarmInteropTests.requireLibtorrent()
