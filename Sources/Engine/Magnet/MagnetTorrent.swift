@@ -186,11 +186,18 @@ final class MagnetTorrent: @unchecked Sendable {
                                                  fileCount: info.files.count)
         let position = queuePosition
         core.addTorrent(metainfo, downloadDirectory: downloadRoot, options: options, announce: false)
-            .assumeIsolated().whenComplete { [core, infoHash] result in
+            .assumeIsolated().whenComplete { [self, core, infoHash] result in
+                // Removed by the user while the data was being checked: the torrent goes too.
+                let stillWanted = core.magnet(for: infoHash) === self
                 core.removeMagnet(infoHash)
                 switch result {
                 case .success:
                     guard let torrent = core.torrent(for: info.infoHash) else { return }
+                    guard stillWanted else {
+                        core.remove(infoHash)
+                        _ = torrent.stop()
+                        return
+                    }
                     torrent.queuePosition = position
                     var bySource: [PeerSource: [PeerEndpoint]] = [:]
                     for endpoint in handOver { bySource[sources[endpoint] ?? .manual, default: []].append(endpoint) }

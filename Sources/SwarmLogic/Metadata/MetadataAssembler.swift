@@ -101,7 +101,12 @@ public struct MetadataAssembler: Sendable {
             if singleSourcePeer == nil { singleSourcePeer = peer }
             guard singleSourcePeer == peer else { return [] }
         }
-        var room = requestsPerPeer - requested.values.count { $0.peer == peer }
+        // Share the pieces among the peers that can serve them now, so one slow peer does not hold them all.
+        let serving = peerSizes.count { key, size in
+            !skipped.contains(key) && (size == nil || size == totalSize) && (resting[key].map { now >= $0 } ?? true)
+        }
+        let share = (pieces.count + max(1, serving) - 1) / max(1, serving)
+        var room = min(requestsPerPeer, max(1, share)) - requested.values.count { $0.peer == peer }
         var out: [Int] = []
         for piece in pieces.indices where room > 0 && pieces[piece] == nil && requested[piece] == nil {
             requested[piece] = (peer, now)
