@@ -138,6 +138,7 @@ extension Interop {
             ], timeout: 120)
             #expect(download.status == 0, "libtorrent did not finish: \(download.stdout) \(download.stderr)")
             #expect(download.stdout.contains("\"complete\": true"))
+            print("libtorrent magnet from rill: \(download.stdout)")
             for file in ["one.bin", "two.bin"] {
                 #expect(FileManager.default.contents(atPath: dir.file("leech/album/\(file)"))
                     == FileManager.default.contents(atPath: dir.file("seed/album/\(file)")))

@@ -94,6 +94,9 @@ def loopback_session(listen):
         "enable_ip_notifier": False,
         "allow_multiple_connections_per_ip": True,
         "dht_bootstrap_nodes": "",
+        # rill has no uTP: libtorrent would try it first and wait 3 s for the connection to time out.
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
         # rill does not speak MSE/PE encryption yet; libtorrent would open encrypted and give up.
         "out_enc_policy": 2,
         "in_enc_policy": 1,
@@ -182,6 +185,7 @@ def magnet(uri, save_path, rest):
     params.peers = [(host, int(port))]
     started = time.time()
     handle = ses.add_torrent(params)
+    handle.connect_peer((host, int(port)))
     deadline = started + float(option(rest, "--seconds", "120"))
     metadata_seconds = None
     while time.time() < deadline:
