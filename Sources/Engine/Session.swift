@@ -39,43 +39,14 @@ public final class Session: Sendable {
     public func add(_ metainfo: Metainfo, downloadDirectory: String, options: TorrentOptions = TorrentOptions(),
                     progress: PieceHasher.Progress? = nil) async throws -> InfoHash {
         let core = self.core
-        let info = metainfo.info
-        let resume = options.useResumeData ? core.resumeStore : nil
-        try await core.loop.submit {
-            if core.torrent(for: info.infoHash) != nil || core.checking[info.infoHash] != nil {
-                throw SessionError.duplicateTorrent(info.infoHash)
-            }
-            core.checking[info.infoHash] = PendingCheck(name: info.name, size: info.totalLength)
-        }.get()
-        // The front end sees the torrent while its data is checked.
-        let report: PieceHasher.Progress = { done, total in
-            progress?(done, total)
-            core.loop.execute { core.checking[info.infoHash]?.progress = total == 0 ? 1 : Double(done) / Double(total) }
-        }
-        let prepared = core.diskPool.runIfActive(eventLoop: core.loop) { () throws -> (FileStorage, Bitfield) in
-            let result = try DataChecker.check(info: info, root: downloadDirectory, resume: resume,
-                                               threads: PieceHasher.defaultThreads, progress: report)
-            let storage = try FileStorage(root: downloadDirectory, layout: info.layout, mode: .readWrite)
-            if !result.verified.isComplete { try storage.prepare() }
-            return (storage, result.verified)
-        }
-        let storage: FileStorage
-        let verified: Bitfield
-        do {
-            (storage, verified) = try await prepared.get()
-        } catch {
-            core.loop.execute { core.checking[info.infoHash] = nil }
-            throw error
-        }
-        return try await core.loop.submit {
-            core.checking[info.infoHash] = nil
-            let torrent = TorrentRuntime(metainfo: metainfo, downloadRoot: downloadDirectory, options: options,
-                                         core: core, storage: storage, verified: verified)
-            core.add(torrent)
-            torrent.tick()
-            return info.infoHash
+        let hash = metainfo.infoHash
+        let known = try await core.loop.submit { core.magnet(for: hash) != nil }.get()
+        if known { throw SessionError.duplicateTorrent(hash) }
+        return try await core.loop.flatSubmit {
+            core.addTorrent(metainfo, downloadDirectory: downloadDirectory, options: options, progress: progress)
         }.get()
     }
+
 
     /// Brings back the torrents a session with `persistTorrents` remembered, in their old queue
     /// order and with their old choices. Returns one sentence per torrent that could not return.
@@ -92,6 +63,14 @@ public final class Session: Sendable {
         for entry in saved.torrents {
             let path = SessionCore.torrentFilePath(folder: folder, hex: entry.infoHash)
             do {
+                if let magnet = entry.magnet, !FileManager.default.fileExists(atPath: path) {
+                    var options = TorrentOptions()
+                    options.seedWhenComplete = entry.seedWhenComplete
+                    options.ratioGoal = entry.ratioGoal
+                    _ = try await add(magnet: try MagnetLink(parsing: magnet), downloadDirectory: entry.downloadDirectory,
+                                      options: options)
+                    continue
+                }
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw CommandError("its torrent file '\(path)' is missing")
                 }
@@ -113,21 +92,54 @@ public final class Session: Sendable {
         return problems
     }
 
+    // MARK: - Magnet links (see Magnet/SessionCore+Magnet.swift)
+
+    /// Adds a torrent by magnet link. When its metadata was fetched before (a `<hex>.torrent` in the
+    /// resume folder) it starts as a normal torrent at once; otherwise it shows as fetching metadata,
+    /// dials the link's `x.pe` peers and any added later, fetches the info dictionary (BEP 9), saves it,
+    /// and then checks and downloads like `add(_:downloadDirectory:options:)`. The link's `so=`
+    /// selects files (others skipped) unless `options.filePriorities` fits the file list.
+    public func add(magnet link: MagnetLink, downloadDirectory: String,
+                    options: TorrentOptions = TorrentOptions()) async throws -> InfoHash {
+        let core = self.core
+        let saved = try await core.loop.submit { () throws -> Metainfo? in
+            if core.hasTorrent(link.infoHash) { throw SessionError.duplicateTorrent(link.infoHash) }
+            return core.savedMetadata(for: link.infoHash)
+        }.get()
+        if let saved {
+            var options = options
+            options.filePriorities = MagnetTorrent.priorities(options.filePriorities, selected: link.selectedFiles,
+                                                              fileCount: saved.info.files.count)
+            let hash = try await add(saved, downloadDirectory: downloadDirectory, options: options)
+            addPeers(link.peers, to: hash)
+            return hash
+        }
+        try await core.loop.submit {
+            try core.addMagnet(link, downloadDirectory: downloadDirectory, options: options)
+        }.get()
+        return link.infoHash
+    }
+
     /// Adds peer addresses to try for a torrent (from the command line, a magnet link, …).
     public func addPeers(_ peers: [PeerEndpoint], to infoHash: InfoHash, source: PeerSource = .manual) {
         let core = self.core
-        core.loop.execute { core.torrent(for: infoHash)?.addCandidates(peers, source: source) }
+        core.loop.execute { core.addCandidates(peers, to: infoHash, source: source) }
     }
 
     /// The torrent's current numbers, or nil when it is not in the session.
     public func stats(for infoHash: InfoHash) async -> TorrentStats? {
         let core = self.core
-        return try? await core.loop.submit { core.torrent(for: infoHash)?.stats() }.get()
+        return try? await core.loop.submit {
+            core.torrent(for: infoHash)?.stats() ?? core.magnet(for: infoHash)?.stats()
+        }.get()
     }
 
-    /// Returns once every wanted piece of the torrent is verified.
+    /// Returns once every wanted piece of the torrent is verified (for a magnet, after its metadata came).
     public func waitUntilComplete(_ infoHash: InfoHash) async throws {
         let core = self.core
+        while try await core.loop.submit({ core.magnet(for: infoHash) != nil }).get() {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let future = try await core.loop.submit { () throws -> EventLoopFuture<Void> in
             guard let torrent = core.torrent(for: infoHash) else { throw SessionError.unknownTorrent(infoHash) }
             return torrent.whenComplete()
@@ -139,6 +151,11 @@ public final class Session: Sendable {
     public func remove(_ infoHash: InfoHash) async {
         let core = self.core
         let stopped = try? await core.loop.submit { () -> EventLoopFuture<Void>? in
+            if let magnet = core.magnet(for: infoHash) {
+                magnet.stop()
+                core.removeMagnet(infoHash)
+                return nil
+            }
             guard let torrent = core.torrent(for: infoHash) else { return nil }
             core.remove(infoHash)
             return torrent.stop()
@@ -204,8 +221,13 @@ extension Session: TorrentEngine {
 
     private func add(_ source: AddSource, directory: String?) async {
         switch source {
-        case .magnet:
-            core.recordEvent(.commandFailed("magnet links need the DHT and metadata exchange, which are not built yet"))
+        case .magnet(let uri):
+            do {
+                let link = try MagnetLink(parsing: uri)
+                _ = try await add(magnet: link, downloadDirectory: directory ?? core.configuration.downloadDirectory)
+            } catch {
+                core.recordEvent(.commandFailed("cannot add the magnet link: \(error)"))
+            }
         case .torrentFile(let path):
             do {
                 guard let data = FileManager.default.contents(atPath: path) else {
@@ -231,6 +253,7 @@ extension SessionCore {
             }
             return found
         }
+        if performOnMagnet(command) { return }
         switch command {
         case .add:
             break  // handled by Session, which can await the check

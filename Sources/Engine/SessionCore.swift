@@ -32,6 +32,8 @@ final class SessionCore: @unchecked Sendable {
     var downloadLimit: TokenBucket?
     var uploadLimit: TokenBucket?
     private(set) var torrents: [InfoHash: TorrentRuntime] = [:]
+    /// Magnet torrents still fetching their metadata (see `SessionCore+Magnet.swift`).
+    var magnets: [InfoHash: MagnetTorrent] = [:]
     private var connectionCount = 0
     private var halfOpen = 0
     private var nextPeerKey: UInt64 = 1
@@ -43,7 +45,7 @@ final class SessionCore: @unchecked Sendable {
     let detailWanted = NIOLockedValueBox<TorrentID?>(nil)
     private var publisher: RepeatedTask?
     /// The order in which torrents get download and seed slots.
-    private(set) var queue = QueueOrder<InfoHash>()
+    var queue = QueueOrder<InfoHash>()
     var maxActiveDownloads: Int?
     var maxActiveSeeds: Int?
     /// Bytes free where torrents are downloaded by default, refreshed every few seconds.
@@ -110,6 +112,7 @@ final class SessionCore: @unchecked Sendable {
                 if ticks % 5 == 0 { freeDiskSpace = FreeSpace.bytesAvailable(at: configuration.downloadDirectory) }
                 if ticks % 60 == 0 { sessionChanged() }  // transfer totals
                 saveSessionIfNeeded()
+                for magnet in magnets.values { magnet.tick() }
             }
             if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
             publisher = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(250)) { [self] _ in
@@ -133,6 +136,7 @@ final class SessionCore: @unchecked Sendable {
         ticker?.cancel()
         rateTicker?.cancel()
         publisher?.cancel()
+        for magnet in magnets.values { magnet.stop() }
         let saved = saveSessionIfNeeded(force: true)
         let discoveryStopped = stopDiscovery()
         let stops = torrents.values.map { $0.stop() } + [discoveryStopped] + (saved.map { [$0] } ?? [])
@@ -155,12 +159,12 @@ final class SessionCore: @unchecked Sendable {
 
     // MARK: - Torrents
 
-    func add(_ torrent: TorrentRuntime) {
+    func add(_ torrent: TorrentRuntime, announce: Bool = true) {
         torrents[torrent.infoHash] = torrent
         queue.append(torrent.infoHash)
         rememberTorrentFile(torrent.metainfo)
         sessionChanged()
-        recordEvent(.added(torrent.id, name: torrent.info.name))
+        if announce { recordEvent(.added(torrent.id, name: torrent.info.name)) }
         applyQueue()
         discoveryTorrentAdded(torrent)
         publishSnapshot()
@@ -203,7 +207,7 @@ final class SessionCore: @unchecked Sendable {
     private func addHandlers(to channel: Channel, connection: PeerConnection, encryptFor infoHash: InfoHash? = nil) throws {
         if connection.direction == .incoming {
             try channel.pipeline.syncOperations.addHandler(EncryptionHandler(
-                incoming: connection, policy: configuration.encryption, knownTorrents: { [self] in Array(torrents.keys) }))
+                incoming: connection, policy: configuration.encryption, knownTorrents: { [self] in allInfoHashes }))
         } else if let infoHash {
             try channel.pipeline.syncOperations.addHandler(EncryptionHandler(
                 outgoing: connection, infoHash: infoHash, policy: configuration.encryption))
@@ -222,27 +226,39 @@ final class SessionCore: @unchecked Sendable {
         }
         connectionCount += 1
         let connection = PeerConnection(key: makeKey(), endpoint: PeerEndpoint(host: host, port: remotePort),
-                                        direction: .incoming, core: self, torrent: nil)
+                                        direction: .incoming, core: self, torrent: nil, magnet: nil)
         try addHandlers(to: channel, connection: connection)
         scheduleHandshakeTimeout(connection)
     }
 
     func connect(to endpoint: PeerEndpoint, for torrent: TorrentRuntime, source: PeerSource) {
+        connect(to: endpoint, torrent: torrent, magnet: nil, source: source)
+    }
+
+    /// Dials a peer for a magnet torrent that is still fetching its metadata.
+    func connect(to endpoint: PeerEndpoint, forMagnet magnet: MagnetTorrent, source: PeerSource) {
+        connect(to: endpoint, torrent: nil, magnet: magnet, source: source)
+    }
+
+    private func connect(to endpoint: PeerEndpoint, torrent: TorrentRuntime?, magnet: MagnetTorrent?,
+                         source: PeerSource) {
         connectionCount += 1
         halfOpen += 1
-        let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, core: self, torrent: torrent)
+        let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, core: self,
+                                        torrent: torrent, magnet: magnet)
         connection.source = source
         let encrypt = switch configuration.encryption {
         case .disabled: false
-        case .enabled: torrent.wantsEncryption(endpoint)
+        case .enabled: torrent?.wantsEncryption(endpoint) ?? false
         case .preferred, .required: true
         }
+        let infoHash = torrent?.infoHash ?? magnet?.infoHash
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try addHandlers(to: channel, connection: connection, encryptFor: encrypt ? torrent.infoHash : nil)
+                    try addHandlers(to: channel, connection: connection, encryptFor: encrypt ? infoHash : nil)
                 }
             }
             .connect(host: endpoint.host, port: Int(endpoint.port))
@@ -251,11 +267,13 @@ final class SessionCore: @unchecked Sendable {
                 halfOpen -= 1
                 switch result {
                 case .success:
+                    log.debug("connected to \(endpoint) (learnt from \(source.rawValue))")
                     scheduleHandshakeTimeout(connection)
                 case .failure(let error):
                     connectionCount -= 1
                     log.debug("cannot connect to \(endpoint): \(error)")
-                    torrent.connectionFailed(endpoint)
+                    torrent?.connectionFailed(endpoint)
+                    magnet?.connectionFailed(endpoint)
                 }
             }
     }
@@ -302,8 +320,12 @@ final class SessionCore: @unchecked Sendable {
             rows.append(row)
             if torrent.id == wanted { detail = torrent.detail(at: now) }
         }
+        for magnet in magnets.values {
+            rows.append(magnet.snapshotRow())
+            if magnet.id == wanted { detail = magnet.detail() }
+        }
         rows.sort { $0.queuePosition < $1.queuePosition }
-        for (hash, pending) in checking {
+        for (hash, pending) in checking where magnets[hash] == nil {
             rows.append(TorrentSnapshot(id: TorrentID(hex: hash.hex), name: pending.name, totalSize: pending.size,
                                         progress: 0, phase: .checking(progress: pending.progress),
                                         queuePosition: queue.ids.count))

@@ -5,6 +5,8 @@ public struct TorrentStats: Sendable {
     /// Where a torrent is in its life. Checking → downloading → seeding (or finished when it
     /// does not seed); any state → paused or stopped; a disk error → failed.
     public enum Phase: Sendable, Equatable {
+        /// A magnet link's torrent whose info dictionary is still being fetched from peers.
+        case fetchingMetadata
         case checking
         /// Waiting for a download or seed slot.
         case queued

@@ -7,8 +7,12 @@ import TorrentCore
 
 /// Options shared by `rill download` and `rill seed`.
 struct TransferOptions: ParsableArguments {
-    @Argument(help: "The .torrent file.", completion: .file(extensions: ["torrent"]))
+    @Argument(help: "The .torrent file (or, for download, a 'magnet:?xt=urn:btih:…' link).",
+              completion: .file(extensions: ["torrent"]))
     var torrent: String
+
+    @Option(help: "Files to download, 1-based as 'rill info' lists them, like 1,3-4 (the others are skipped).")
+    var select: String?
 
     @Option(help: "The folder that holds (or will hold) the torrent's data.")
     var dir: String
@@ -67,6 +71,31 @@ struct TransferOptions: ParsableArguments {
         if let dhtPort, !(0...65535).contains(dhtPort) {
             throw ValidationError("--dht-port must be between 0 and 65535")
         }
+        if let select, FileSelection.parse(select) == nil {
+            throw ValidationError("--select '\(select)' is not a list of file numbers like 1,3-4")
+        }
+    }
+
+    /// True when the argument is a magnet link rather than a file.
+    var isMagnet: Bool { torrent.lowercased().hasPrefix("magnet:") }
+
+    func loadMagnet() throws -> MagnetLink {
+        do {
+            var link = try MagnetLink(parsing: torrent)
+            if let select, let chosen = FileSelection.parse(select) { link.selectedFiles = chosen.map { $0 - 1 } }
+            return link
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// Priorities from `--select` for a torrent of `fileCount` files; nil when every file is wanted.
+    func filePriorities(fileCount: Int) throws -> [FilePriority]? {
+        guard let select, let chosen = FileSelection.parse(select) else { return nil }
+        if let bad = chosen.first(where: { $0 > fileCount }) {
+            throw CLIError("--select names file \(bad), but the torrent has \(fileCount) files")
+        }
+        return (1...max(1, fileCount)).prefix(fileCount).map { chosen.contains($0) ? .normal : .skip }
     }
 
     func loadTorrent() throws -> Metainfo {
@@ -112,8 +141,10 @@ struct TransferRunner {
     let verb: String
 
     func run() async throws {
-        let meta = try options.loadTorrent()
-        for warning in meta.warnings { Console.printError("rill: warning: \(warning)") }
+        let started = ContinuousClock.now
+        let magnet = options.isMagnet ? try options.loadMagnet() : nil
+        let loaded = magnet == nil ? try options.loadTorrent() : nil
+        for warning in loaded?.warnings ?? [] { Console.printError("rill: warning: \(warning)") }
         var isFolder: ObjCBool = false
         if !FileManager.default.fileExists(atPath: options.dir, isDirectory: &isFolder) {
             do {
@@ -132,31 +163,46 @@ struct TransferRunner {
         torrentOptions.seedWhenComplete = keepSeeding
         let infoHash: InfoHash
         do {
-            infoHash = try await session.add(meta, downloadDirectory: options.dir, options: torrentOptions) { done, total in
-                progress.update(done: done, total: total)
+            if let magnet {
+                infoHash = try await session.add(magnet: magnet, downloadDirectory: options.dir, options: torrentOptions)
+            } else if let loaded {
+                torrentOptions.filePriorities = try options.filePriorities(fileCount: loaded.info.files.count)
+                infoHash = try await session.add(loaded, downloadDirectory: options.dir, options: torrentOptions) {
+                    done, total in progress.update(done: done, total: total)
+                }
+            } else {
+                throw CLIError("nothing to download")
             }
         } catch {
             progress.finish()
             await session.shutdown()
-            throw CLIError("cannot start '\(meta.name)': \(error)")
+            throw CLIError("cannot start '\(loaded?.name ?? options.torrent)': \(error)")
         }
         progress.finish()
         let peers = options.peers.compactMap(PeerEndpoint.init(parsing:))
         if !peers.isEmpty { session.addPeers(peers, to: infoHash) }
         let port = await session.listeningPort
-        Console.printError("rill: \(verb) \(meta.name) (\(meta.infoHash.hex)), listening on port \(port)")
+        let shownName = loaded?.name ?? magnet?.displayName ?? infoHash.hex
+        Console.printError("rill: \(verb) \(shownName) (\(infoHash.hex)), listening on port \(port)")
+        let meta: Metainfo
+        if let loaded {
+            meta = loaded
+        } else {
+            guard let fetched = try await fetchMetadata(session, infoHash, signals: signals) else { return }
+            meta = fetched
+        }
 
         let display = StatusDisplay()
         var announcedComplete = false
-        let started = ContinuousClock.now
-        var sawFirstByte = false
+        var announcedFirstData = false
         while true {
             guard let stats = await session.stats(for: infoHash) else { break }
-            if options.verbose && !sawFirstByte && stats.downloaded > 0 {
-                sawFirstByte = true
-                let (seconds, atto) = started.duration(to: .now).components
-                let elapsed = Double(seconds) + Double(atto) / 1e18
-                Console.printError("rill: first payload byte after \(String(format: "%.2f", elapsed)) s")
+            if stats.downloaded > 0 && !announcedFirstData {
+                announcedFirstData = true
+                let elapsed = (ContinuousClock.now - started).components
+                display.finish()
+                Console.printError("rill: first payload byte after "
+                    + Format.fixed(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, 2) + " s")
             }
             if case .failed(let reason) = stats.phase {
                 display.finish()
@@ -185,13 +231,63 @@ struct TransferRunner {
     }
 }
 
+extension TransferRunner {
+    /// Waits for a magnet's metadata, printing how many peers are asked; nil when stopped by a signal.
+    func fetchMetadata(_ session: Session, _ infoHash: InfoHash, signals: SignalWatcher) async throws -> Metainfo? {
+        let started = ContinuousClock.now
+        var lastLine = ""
+        var lastPrint = ContinuousClock.now - .seconds(60)
+        while true {
+            if let meta = await session.metainfo(for: infoHash) {
+                let elapsed = (ContinuousClock.now - started).components
+                let seconds = Format.fixed(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, 1)
+                Console.printError("rill: received the metadata of \(meta.name) "
+                    + "(\(meta.info.files.count) files, \(ByteCount.format(meta.info.totalLength))) in \(seconds) s")
+                return meta
+            }
+            guard let stats = await session.stats(for: infoHash) else { throw CLIError("the torrent was removed") }
+            if case .failed(let reason) = stats.phase { throw CLIError(reason) }
+            let line = "fetching metadata from \(stats.peersConnected) peers (\(stats.peersKnown) more known)"
+            if line != lastLine || ContinuousClock.now - lastPrint >= .seconds(10) {
+                Console.printError("rill: " + line)
+                lastLine = line
+                lastPrint = ContinuousClock.now
+            }
+            if signals.received {
+                Console.printError("rill: stopping before the metadata arrived")
+                await session.shutdown()
+                throw ExitCode(130)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
+
+/// Parses `--select` lists: `1,3-4` → [1, 3, 4] (1-based, bounded).
+enum FileSelection {
+    static func parse(_ text: String) -> [Int]? {
+        var out: Set<Int> = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
+            guard bounds.count <= 2, let low = Int(bounds[0].trimmingCharacters(in: .whitespaces)), low >= 1,
+                  let high = bounds.count == 2 ? Int(bounds[1].trimmingCharacters(in: .whitespaces)) : low,
+                  high >= low, high - low < 100_000, out.count < 100_000
+            else { return nil }
+            out.formUnion(low...high)
+        }
+        return out.isEmpty ? nil : out.sorted()
+    }
+}
+
 /// `rill download`: fetches a torrent, verifies it, and exits when every piece is good.
 struct DownloadCommand: AsyncRillCommand {
     static let configuration = CommandConfiguration(
         commandName: "download",
         abstract: "Download a torrent, then exit (or keep seeding with --seed).",
         discussion: """
-            Finds peers through the torrent's trackers and any --peer addresses, downloads every \
+            TORRENT is a .torrent file or a magnet link; for a magnet link the metadata is first \
+            fetched from its x.pe peers and any --peer addresses (and saved, so a restart does not \
+            fetch it again). Finds peers through the torrent's trackers and any --peer addresses, downloads every \
             piece, checks each against its hash, and exits 0 once all are verified. Data already \
             in DIR is checked first (or trusted from resume data), so an interrupted download \
             continues where it stopped. Ctrl-C stops cleanly and keeps what was verified.
@@ -223,6 +319,9 @@ struct SeedCommand: AsyncRillCommand {
     @OptionGroup var transfer: TransferOptions
 
     func execute() async throws {
+        if transfer.isMagnet {
+            throw CLIError("rill seed needs a .torrent file; use 'rill download --seed' for a magnet link")
+        }
         try await TransferRunner(options: transfer, keepSeeding: true, verb: "seeding").run()
     }
 }

@@ -8,13 +8,15 @@ import TorrentCore
 enum SwarmFixture {
     /// Writes `files` (relative path → size) under `dir/name` and returns the parsed torrent.
     static func makeTorrent(in dir: TemporaryDirectory, name: String, files: [(String, Int)],
-                            pieceLength: Int = 32 * 1024, trackers: [[String]] = []) throws -> Metainfo {
+                            pieceLength: Int = 32 * 1024, trackers: [[String]] = [],
+                            isPrivate: Bool = false) throws -> Metainfo {
         for (index, (path, size)) in files.enumerated() {
             try dir.write("seed/\(name)/\(path)", pseudoRandomBytes(count: size, seed: UInt64(index + 1)))
         }
         var options = TorrentCreator.Options()
         options.pieceLength = pieceLength
         options.trackerTiers = trackers
+        options.isPrivate = isPrivate
         let bytes = try TorrentCreator.create(from: dir.file("seed/\(name)"), options: options)
         return try Metainfo(bytes: bytes)
     }

@@ -47,6 +47,26 @@ extension Interop {
         }
 
         @Test(.enabled(if: haveTools, "opentracker, aria2 or python3-libtorrent missing"))
+        func rillMagnetFindsLibtorrentThroughItsTrackerOnly() throws {
+            try SwarmInteropTests.requireLibtorrent()
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let (torrent, tracker) = try Self.setUp(dir, scheme: "http", size: 2_000_003)
+            defer { tracker.stop() }
+            let (seeder, _) = try SwarmInteropTests.startLibtorrentSeeder(torrent: torrent, dir: dir.file("seed"), host: "127.0.0.1")
+            defer { seeder.stop() }
+            let hash = try RillBinary.info(torrent).info_hash
+            // No x.pe and no --peer: the magnet's tr= tracker is announced before the metadata is known.
+            let link = "magnet:?xt=urn:btih:\(hash)&tr=" + tracker.httpAnnounceURL
+            let download = try ExternalTool.run(RillBinary.path, [
+                "download", link, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.1",
+            ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
+            #expect(download.status == 0, "rill download failed: \(download.stderr)")
+            #expect(FileManager.default.contents(atPath: dir.file("leech/payload.bin"))
+                == FileManager.default.contents(atPath: dir.file("seed/payload.bin")))
+        }
+
+        @Test(.enabled(if: haveTools, "opentracker, aria2 or python3-libtorrent missing"))
         func aria2DownloadsFromARillSeederThroughTheTracker() throws {
             let aria2 = try #require(ExternalTool.find("aria2c"), "aria2 is not installed (CI must have it)")
             let dir = try TemporaryDirectory()

@@ -349,9 +349,8 @@ final class DHTNode: @unchecked Sendable {
         lookups[id] = active
         if case .getPeers(let hash) = active.purpose, !response.values.isEmpty {
             let peers = response.values.filter { !core.isOwnAddress($0) }
-            if !peers.isEmpty, let torrent = core.torrent(for: hash) {
+            if !peers.isEmpty, core.addCandidates(peers, to: hash, source: .dht) {
                 core.log.debug("DHT: \(endpoint) gave \(peers.count) peer(s) for \(hash)")
-                torrent.addCandidates(peers, source: .dht)
             }
         }
         driveLookups(at: now)

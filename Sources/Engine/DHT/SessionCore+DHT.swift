@@ -13,10 +13,14 @@ extension SessionCore {
     /// Torrents the DHT should find peers for: public ones that are downloading or seeding
     /// (BEP 27: never private ones).
     func dhtWantedTorrents() -> [DHTWantedTorrent] {
-        torrents.values.compactMap { torrent in
+        let running = torrents.values.compactMap { torrent -> DHTWantedTorrent? in
             guard !torrent.info.isPrivate, torrent.phase == .downloading || torrent.phase == .seeding else { return nil }
             return DHTWantedTorrent(infoHash: torrent.infoHash, peerCount: torrent.peers.count)
         }
+        // Magnets still fetching metadata cannot know whether they are private: a magnet link
+        // is public by nature, so they look for peers too.
+        let fetching = magnets.values.map { DHTWantedTorrent(infoHash: $0.infoHash, peerCount: $0.peers.count) }
+        return running + fetching
     }
 }
 
@@ -77,9 +81,14 @@ extension SessionCore {
 
     func discoveryTorrentAdded(_ torrent: TorrentRuntime) {
         guard !torrent.info.isPrivate else { return }
-        dht?.torrentAdded(torrent.infoHash)
-        dht6?.torrentAdded(torrent.infoHash)
-        lsd?.torrentAdded(torrent.infoHash)
+        discoveryMagnetAdded(torrent.infoHash)
+    }
+
+    /// Starts looking for peers of `infoHash` at once (a public torrent, or a magnet link).
+    func discoveryMagnetAdded(_ infoHash: InfoHash) {
+        dht?.torrentAdded(infoHash)
+        dht6?.torrentAdded(infoHash)
+        lsd?.torrentAdded(infoHash)
     }
 }
 

@@ -125,9 +125,8 @@ final class LocalDiscovery: @unchecked Sendable {
         guard announce.cookie != cookie else { return }
         let peer = PeerEndpoint(host: host, port: announce.port)
         for hash in announce.infoHashes {
-            guard let torrent = core.torrent(for: hash), !torrent.info.isPrivate else { continue }
-            core.log.debug("LSD: \(peer) has \(hash)")
-            torrent.addCandidates([peer], source: .lsd)
+            if let torrent = core.torrent(for: hash), torrent.info.isPrivate { continue }
+            if core.addCandidates([peer], to: hash, source: .lsd) { core.log.debug("LSD: \(peer) has \(hash)") }
         }
     }
 }

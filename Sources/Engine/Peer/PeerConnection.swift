@@ -17,16 +17,21 @@ final class PeerConnection: @unchecked Sendable {
     let direction: Direction
     unowned let core: SessionCore
     private(set) var torrent: TorrentRuntime?
+    /// Set instead of `torrent` while the torrent is a magnet fetching its metadata (Magnet/).
+    private(set) var magnet: MagnetTorrent?
+    /// What the peer said in its extension handshake, and our peer-exchange state with it (PEX/).
+    var peerExtensions: ExtensionHandshake?
+    var pex: PexState?
     private var channel: Channel?
-    private(set) var state: State = .connecting
+    var state: State = .connecting
     private let encoder = PeerMessageEncoder()
     private var needsFlush = false
 
     // What we know of the peer.
-    private(set) var remotePeerID: PeerID?
-    private(set) var supportsFast = false
-    private(set) var supportsExtensions = false
-    private(set) var clientName = ""
+    var remotePeerID: PeerID?
+    var supportsFast = false
+    var supportsExtensions = false
+    var clientName = ""
     private var requestLimit: Int?
     private(set) var has: Bitfield = Bitfield(count: 0)
     private var allowedFast: Set<Int> = []
@@ -61,7 +66,9 @@ final class PeerConnection: @unchecked Sendable {
     /// True once the peer's BitTorrent handshake arrived.
     var receivedHandshake: Bool { remotePeerID != nil }
 
-    init(key: PeerKey, endpoint: PeerEndpoint, direction: Direction, core: SessionCore, torrent: TorrentRuntime?) {
+    init(key: PeerKey, endpoint: PeerEndpoint, direction: Direction, core: SessionCore, torrent: TorrentRuntime?,
+         magnet: MagnetTorrent? = nil) {
+        self.magnet = magnet
         self.key = key
         self.endpoint = endpoint
         self.direction = direction
@@ -84,8 +91,8 @@ final class PeerConnection: @unchecked Sendable {
     func channelBecameActive(_ channel: Channel) {
         self.channel = channel
         state = .handshaking
-        if direction == .outgoing, let torrent {
-            sendHandshake(infoHash: torrent.infoHash)
+        if direction == .outgoing, let infoHash = torrent?.infoHash ?? magnet?.infoHash {
+            sendHandshake(infoHash: infoHash)
             flush()
         }
     }
@@ -106,6 +113,7 @@ final class PeerConnection: @unchecked Sendable {
         guard state != .closed else { return }
         state = .closed
         torrent?.peerDisconnected(self)
+        magnet?.peerDisconnected(self)
         core.connectionClosed(self)
     }
 
@@ -135,14 +143,18 @@ final class PeerConnection: @unchecked Sendable {
         guard state == .handshaking else { return close(reason: "second handshake") }
         if handshake.peerID == core.peerID { return close(reason: "connected to ourselves") }
         if direction == .incoming {
-            guard let found = core.torrent(for: handshake.infoHash) else {
+            if let found = core.torrent(for: handshake.infoHash) {
+                torrent = found
+            } else if let found = core.magnet(for: handshake.infoHash) {
+                magnet = found
+            } else {
                 return close(reason: "unknown info-hash \(handshake.infoHash)")
             }
-            torrent = found
-            sendHandshake(infoHash: found.infoHash)
-        } else if handshake.infoHash != torrent?.infoHash {
+            sendHandshake(infoHash: handshake.infoHash)
+        } else if handshake.infoHash != (torrent?.infoHash ?? magnet?.infoHash) {
             return close(reason: "peer answered with another info-hash")
         }
+        if torrent == nil, magnet != nil { return startFetchingMetadata(handshake) }
         guard let torrent else { return close(reason: "no torrent") }
         remotePeerID = handshake.peerID
         supportsFast = handshake.supportsFastExtension
@@ -152,12 +164,7 @@ final class PeerConnection: @unchecked Sendable {
         guard torrent.attach(self) else { return close(reason: "torrent refused the peer") }
         state = .active
 
-        if supportsExtensions {
-            let extensionHandshake = ExtensionHandshake(
-                extensions: [:], client: core.configuration.clientName,
-                listenPort: UInt16(exactly: core.listeningPort), requestQueueLength: 500)
-            send(extensionHandshake.message)
-        }
+        if supportsExtensions { send(ourExtensionHandshake().message) }
         let have = torrent.havePieces
         if supportsFast && have.isComplete {
             send(.haveAll)
@@ -177,7 +184,10 @@ final class PeerConnection: @unchecked Sendable {
     // MARK: - Messages
 
     private func handle(_ message: PeerMessage) {
-        guard let torrent else { return }
+        guard let torrent else {
+            if case .extended(let id, let payload) = message { receiveExtended(id: id, payload: payload) }
+            return  // While fetching metadata nothing else matters (the piece count is unknown).
+        }
         // The bitfield (or have-all/none) must come before any other news of pieces; the
         // extension handshake may precede it.
         var first = false
@@ -257,8 +267,8 @@ final class PeerConnection: @unchecked Sendable {
         case .extended(let id, let payload):
             if id == 0, let handshake = try? ExtensionHandshake(decoding: payload) {
                 requestLimit = handshake.requestQueueLength
-                if let client = handshake.client, !client.isEmpty { clientName = client }
             }
+            receiveExtended(id: id, payload: payload)
         }
     }
 

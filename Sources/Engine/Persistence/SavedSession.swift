@@ -41,6 +41,8 @@ struct SavedTorrent: Codable, Equatable {
     var filePriorities: [Int]
     var downloaded: Int
     var uploaded: Int
+    /// The magnet link of a torrent whose metadata had not arrived yet.
+    var magnet: String?
 }
 
 enum SavedSessionError: Error, CustomStringConvertible {

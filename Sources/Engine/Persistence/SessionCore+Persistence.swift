@@ -10,6 +10,14 @@ extension SessionCore {
     func savedSession() -> SavedSession {
         var saved = SavedSession()
         for hash in queue.ids {
+            if let magnet = magnets[hash] {
+                saved.torrents.append(SavedTorrent(
+                    infoHash: hash.hex, downloadDirectory: magnet.downloadRoot, paused: false,
+                    seedWhenComplete: magnet.options.seedWhenComplete, ratioGoal: magnet.options.ratioGoal,
+                    filePriorities: magnet.options.filePriorities?.map(\.rawValue) ?? [], downloaded: 0, uploaded: 0,
+                    magnet: magnet.link.description))
+                continue
+            }
             guard let torrent = torrents[hash] else { continue }
             saved.torrents.append(SavedTorrent(
                 infoHash: hash.hex, downloadDirectory: torrent.downloadRoot, paused: torrent.phase == .paused,

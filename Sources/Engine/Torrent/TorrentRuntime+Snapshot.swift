@@ -24,6 +24,7 @@ extension TorrentRuntime {
 
     private static func phase(of phase: TorrentStats.Phase) -> TorrentPhase {
         switch phase {
+        case .fetchingMetadata: .fetchingMetadata
         case .checking: .checking(progress: 0)
         case .queued: .queued
         case .downloading: .downloading

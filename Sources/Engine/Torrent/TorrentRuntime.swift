@@ -411,6 +411,7 @@ final class TorrentRuntime: @unchecked Sendable {
             chokeRound()
         }
         connectToCandidates()
+        exchangePeers()  // PEX/TorrentRuntime+PEX.swift
         if resumeDirty && lastResumeSave.duration(to: now) >= .seconds(30) { saveResume() }
         tracker?.tick(self)
         if phase == .seeding, let goal = ratioGoal, ratio >= goal { reachedRatioGoal(goal) }

@@ -55,19 +55,19 @@ final class TrackerAnnouncer: @unchecked Sendable {
         self.nextAnnounce = core.now
     }
 
-    func tick(_ torrent: TorrentRuntime) {
+    func tick(_ torrent: any AnnounceTarget) {
         guard !inFlight, core.now >= nextAnnounce else { return }
         announce(torrent, event: started ? .none : .started)
     }
 
-    func completed(_ torrent: TorrentRuntime) {
+    func completed(_ torrent: any AnnounceTarget) {
         guard started else { return }
         tiers.restartRound()
         announce(torrent, event: .completed)
     }
 
     /// Tells the trackers we leave; waits at most a few seconds for them.
-    func stopped(_ torrent: TorrentRuntime) {
+    func stopped(_ torrent: any AnnounceTarget) {
         guard started, let url = tiers.current, let client = core.trackerClient else { return }
         let request = makeRequest(torrent, event: .stopped)
         let promise = core.loop.makePromise(of: Void.self)
@@ -77,18 +77,19 @@ final class TrackerAnnouncer: @unchecked Sendable {
         core.pendingGoodbyes.append(promise.futureResult)
     }
 
-    private func makeRequest(_ torrent: TorrentRuntime, event: AnnounceEvent) -> AnnounceRequest {
-        let left = Int64(torrent.stats().bytesLeft)
+    private func makeRequest(_ torrent: any AnnounceTarget, event: AnnounceEvent) -> AnnounceRequest {
+        let totals = torrent.announceTotals
         var request = AnnounceRequest(
             infoHash: torrent.infoHash, peerID: core.peerID.bytes, port: UInt16(clamping: core.listeningPort),
-            uploaded: Int64(torrent.uploaded), downloaded: Int64(torrent.downloaded), left: left, event: event)
+            uploaded: Int64(totals.uploaded), downloaded: Int64(totals.downloaded), left: Int64(totals.left),
+            event: event)
         request.key = key
         request.trackerID = trackerID
-        request.numWant = torrent.isSeeding ? 20 : 80
+        request.numWant = totals.isSeeding ? 20 : 80
         return request
     }
 
-    private func announce(_ torrent: TorrentRuntime, event: AnnounceEvent) {
+    private func announce(_ torrent: any AnnounceTarget, event: AnnounceEvent) {
         guard let url = tiers.current, let client = core.trackerClient else { return }
         inFlight = true
         let request = makeRequest(torrent, event: event)

@@ -6,8 +6,11 @@
   lt_tool.py check TORRENT SAVE_PATH      JSON: which pieces libtorrent finds valid on disk
   lt_tool.py seed TORRENT SAVE_PATH --listen IP:PORT [--seconds N]
       seeds until killed (or N seconds); prints "ready" once listening and checked
-  lt_tool.py download TORRENT SAVE_PATH --listen IP:PORT [--peer IP:PORT] [--seconds N]
-      downloads from the given peer (or the torrent's trackers); exits 0 when complete, 1 on timeout
+  lt_tool.py download TORRENT SAVE_PATH --listen IP:PORT [--peer IP:PORT] [--seconds N] [--max-down BYTES]
+      downloads from the given peer (or the torrent's trackers); prints "ready PORT" once listening;
+      exits 0 when complete, 1 on timeout; --max-down limits loopback peers too (to stay partial a while)
+  lt_tool.py magnet URI SAVE_PATH --listen IP:PORT --peer IP:PORT [--seconds N]
+      fetches the metadata (BEP 9) from the given peer only, then downloads; exits 0 when complete
 
   lt_tool.py dht --listen IP:PORT [--node IP:PORT ...] [--seed TORRENT SAVE_PATH | --download TORRENT SAVE_PATH]
           [--seconds N]
@@ -107,6 +110,9 @@ def loopback_session(listen, encryption="default"):
         "enable_ip_notifier": False,
         "allow_multiple_connections_per_ip": True,
         "dht_bootstrap_nodes": "",
+        # rill has no uTP: libtorrent would try it first and wait 3 s for the connection to time out.
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
         "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
         | lt.alert.category_t.tracker_notification,
     }
@@ -150,12 +156,22 @@ def seed(torrent, save_path, rest):
         time.sleep(0.5)
 
 
+def limit_local_download(ses, rate):
+    # libtorrent exempts loopback peers from rate limits unless set on the local peer class.
+    peer_class = ses.get_peer_class(lt.session.local_peer_class_id)
+    peer_class["download_limit"] = rate
+    ses.set_peer_class(lt.session.local_peer_class_id, peer_class)
+
+
 def download(torrent, save_path, rest):
     ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"), option(rest, "--encryption", "default"))
+    if option(rest, "--max-down"):
+        limit_local_download(ses, int(option(rest, "--max-down")))
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(torrent)
     params.save_path = save_path
     handle = ses.add_torrent(params)
+    print("ready %d" % ses.listen_port(), flush=True)
     peer = option(rest, "--peer")
     host, port = peer.rsplit(":", 1) if peer else (None, None)
     deadline = time.time() + float(option(rest, "--seconds", "120"))
@@ -196,6 +212,8 @@ def dht(rest):
         "dht_enforce_node_id": False,
         "dht_prefer_verified_node_ids": False,
         "dht_ignore_dark_internet": False,
+        "enable_outgoing_utp": False,
+        "enable_incoming_utp": False,
         "out_enc_policy": 2,
         "in_enc_policy": 1,
         "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
@@ -237,6 +255,34 @@ def dht(rest):
         sys.exit(1)
 
 
+def magnet(uri, save_path, rest):
+    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"))
+    params = lt.parse_magnet_uri(uri)
+    params.save_path = save_path
+    host, port = option(rest, "--peer").rsplit(":", 1)
+    params.peers = [(host, int(port))]
+    started = time.time()
+    handle = ses.add_torrent(params)
+    handle.connect_peer((host, int(port)))
+    deadline = started + float(option(rest, "--seconds", "120"))
+    metadata_seconds = None
+    while time.time() < deadline:
+        status = handle.status()
+        if metadata_seconds is None and status.has_metadata:
+            metadata_seconds = time.time() - started
+        if status.is_seeding:
+            print(json.dumps({"complete": True, "metadata_seconds": metadata_seconds,
+                              "total_download": status.total_payload_download}), flush=True)
+            return
+        if status.num_peers == 0 and int(time.time() - started) % 5 == 4:
+            handle.connect_peer((host, int(port)))
+        time.sleep(0.1)
+    status = handle.status()
+    print(json.dumps({"complete": False, "has_metadata": status.has_metadata, "progress": status.progress}),
+          flush=True)
+    sys.exit(1)
+
+
 def main(argv):
     if len(argv) >= 2 and argv[0] == "info":
         info(argv[1])
@@ -253,6 +299,8 @@ def main(argv):
         dht(argv[1:])
     elif len(argv) >= 3 and argv[0] == "download":
         download(argv[1], argv[2], argv[3:])
+    elif len(argv) >= 3 and argv[0] == "magnet":
+        magnet(argv[1], argv[2], argv[3:])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
