@@ -34,7 +34,7 @@ extension Interop {
         }
 
         @Test(.enabled(if: haveLibtorrent, "python3-libtorrent is not installed"))
-        func rillFindsALibtorrentSeederThroughTheDHTOnly() throws {
+        func rillFetchesAMagnetFromALibtorrentSeederFoundThroughTheDHTOnly() throws {
             try SwarmInteropTests.requireLibtorrent()
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
@@ -47,12 +47,14 @@ extension Interop {
             // libtorrent announces every 3 s; give its first announce a moment to land.
             Thread.sleep(forTimeInterval: 1)
 
-            // rill knows one node of the DHT and nothing about the seeder.
+            // rill knows one node of the DHT and the bare info-hash: no tracker, no peer, no metadata.
+            let magnet = "magnet:?xt=urn:btih:" + (try RillBinary.info(torrent).info_hash)
             let download = try ExternalTool.run(RillBinary.path, [
-                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.44",
+                "download", magnet, "--dir", dir.file("leech"), "--port", "0", "--listen", "127.0.0.44",
                 "--no-trackers", "--no-lsd", "--dht-bootstrap", dht[0].1, "--verbose",
             ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
             #expect(download.status == 0, "rill download failed: \(download.stderr.suffix(3000))")
+            #expect(download.stderr.contains("received the metadata"), "the metadata came from the seeder")
             let original = FileManager.default.contents(atPath: dir.file("seed/dht/payload.bin"))
             let copy = FileManager.default.contents(atPath: dir.file("leech/dht/payload.bin"))
             #expect(copy != nil && copy == original)
@@ -67,7 +69,7 @@ extension Interop {
         }
 
         @Test(.enabled(if: haveLibtorrent, "python3-libtorrent is not installed"))
-        func libtorrentFindsARillSeederThroughTheDHTOnly() throws {
+        func libtorrentFetchesAMagnetFromARillSeederFoundThroughTheDHTOnly() throws {
             try SwarmInteropTests.requireLibtorrent()
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
@@ -84,9 +86,11 @@ extension Interop {
             // Let rill announce before the downloader asks (libtorrent asks again every 3 s anyway).
             _ = rill.waitForLine(matching: "(announced to [1-9])", timeout: 20)
 
-            // The downloader knows only the second DHT node, never rill.
+            // The downloader knows only the second DHT node and the bare info-hash, never rill.
+            let magnet = "magnet:?xt=urn:btih:" + (try RillBinary.info(torrent).info_hash)
             let (downloader, _) = try Self.startNode(host: "127.0.0.54", nodes: [dht[1].1],
-                                                     extra: ["--download", torrent, dir.file("leech"), "--seconds", "120"])
+                                                     extra: ["--download-magnet", magnet, dir.file("leech"),
+                                                             "--seconds", "120"])
             let status = downloader.waitForExit(timeout: 130)
             #expect(status == 0, "libtorrent did not download from rill: \(downloader.printed)\n\(rill.printed.suffix(3000))")
             let original = FileManager.default.contents(atPath: dir.file("seed/dht/payload.bin"))

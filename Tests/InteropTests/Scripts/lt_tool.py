@@ -225,8 +225,15 @@ def dht(rest):
     deadline = start + float(option(rest, "--seconds", "600"))
     handle = None
     seeding = "--seed" in rest
-    downloading = "--download" in rest
-    if seeding or downloading:
+    by_magnet = "--download-magnet" in rest
+    downloading = "--download" in rest or by_magnet
+    if by_magnet:
+        # Only the link: the metadata must come from a peer found through the DHT.
+        i = rest.index("--download-magnet")
+        params = lt.parse_magnet_uri(rest[i + 1])
+        params.save_path = rest[i + 2]
+        handle = ses.add_torrent(params)
+    elif seeding or downloading:
         flag = "--seed" if seeding else "--download"
         i = rest.index(flag)
         params = lt.add_torrent_params()
