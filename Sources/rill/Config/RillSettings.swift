@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// Everything a user can set in `config.toml`, with the defaults used when a key is absent.
@@ -20,9 +21,9 @@ struct RillSettings: Equatable, Sendable {
     var dhtEnabled = true
     /// UDP port of the DHT node; nil means the same as `listenPort`.
     var dhtPort: Int?
-    var dhtBootstrap = ["router.bittorrent.com:6881", "router.utorrent.com:6881",
-                        "dht.transmissionbt.com:6881", "dht.libtorrent.org:25401"]
+    var dhtBootstrap = DHTSettings.publicRouters
     var localDiscovery = true
+    var encryption = EncryptionPolicy.enabled
 }
 
 /// Where one effective setting came from, for `rill config`.

@@ -1,3 +1,4 @@
+import Engine
 import TOMLKit
 
 /// One key of `config.toml`: its name (`table.key` inside a table), what it accepts, and how it
@@ -52,6 +53,15 @@ struct SettingKey: Sendable {
                    },
                    show: { "[" + $0.dhtBootstrap.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
         flag("lsd.enabled", "find peers on the local network (BEP 14)", \.localDiscovery),
+        SettingKey(name: "encryption", help: "peer encryption: disabled, enabled, preferred or required",
+                   apply: { settings, value in
+                       guard let policy = value.string.flatMap(EncryptionPolicy.init(rawValue:)) else {
+                           return "expected \"disabled\", \"enabled\", \"preferred\" or \"required\""
+                       }
+                       settings.encryption = policy
+                       return nil
+                   },
+                   show: { "\"\($0.encryption.rawValue)\"" }),
     ]
 
     // MARK: - Kinds of keys
