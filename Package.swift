@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "EngineAPI", targets: ["EngineAPI"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "TerminalUI", targets: ["TerminalUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.0"),
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: - Libraries, lowest layer first
@@ -60,6 +62,13 @@ let package = Package(
             ]
         ),
 
+        // MARK: - Terminal front end
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .target(
+            name: "TerminalUI",
+            dependencies: ["EngineAPI", "CNcursesw", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+
         // MARK: - Command line
         .executableTarget(
             name: "rill",
@@ -86,6 +95,11 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TerminalUITests",
+            dependencies: ["TerminalUI", "EngineAPI"],
+            exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "InteropTests",
