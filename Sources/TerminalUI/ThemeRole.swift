@@ -59,12 +59,8 @@ public enum ThemeRole: String, CaseIterable, Sendable {
         }
     }
 
-    /// Index among all roles, used as the curses colour pair number minus one.
-    public var index: Int { ThemeRole.indexTable[self] ?? 0 }
-
-    private static let indexTable: [ThemeRole: Int] = {
-        var table: [ThemeRole: Int] = [:]
-        for (offset, role) in ThemeRole.allCases.enumerated() { table[role] = offset }
-        return table
-    }()
+    /// Index among all roles (declaration order), used as the curses colour pair number minus one.
+    /// A payload-free enum is stored as its case's ordinal, so this is a byte load, not a lookup.
+    @inline(__always)
+    public var index: Int { Int(withUnsafeBytes(of: self) { $0[0] }) }
 }
