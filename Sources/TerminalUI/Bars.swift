@@ -144,7 +144,7 @@ enum Overlays {
         buffer.write("[ Delete data too ]", x: x, y: inner.y + 2, limit: inner.maxX - x,
                      role: dialog.deleteData ? .selected_fg : .dialog_fg)
         if inner.height >= 5 {
-            buffer.write("←/→ choose · Enter confirm · D delete data · Esc cancel", x: inner.x + 1, y: inner.y + 4,
+            buffer.write("←/→ choose · Enter ok · D delete data · Esc cancel", x: inner.x + 1, y: inner.y + 4,
                          limit: inner.width - 2, role: .dialog_fg)
         }
     }

@@ -23,6 +23,7 @@ enum TabStrip {
     static func frame(_ rect: Rect, active: PaneID, focused: Bool, into buffer: inout ScreenBuffer) {
         Draw.frame(rect, title: "", focused: focused, into: &buffer)
         guard rect.width > 6 else { return }
+        buffer.put(0x20, x: rect.x + 1, y: rect.y, role: .pane_border)
         var x = rect.x + 2
         let limit = rect.maxX - 2
         for (index, pane) in tabs.enumerated() {
@@ -33,6 +34,7 @@ enum TabStrip {
                               role: pane == active ? .pane_title : .dim)
             guard x < limit else { return }
         }
+        if x < limit { buffer.put(0x20, x: x, y: rect.y, role: .pane_border) }
     }
 }
 
