@@ -8,6 +8,8 @@ final class ScriptedEngine: TorrentEngine, @unchecked Sendable {
     private var pendingEvents: [EngineEvent] = []
     private var recorded: [EngineCommand] = []
     private var details: [TorrentID: TorrentDetail] = [:]
+    /// When set, every `snapshot` call is one second later than the last, like a live engine.
+    var advancesUptime = false
 
     init(snapshot: SessionSnapshot, details: [TorrentDetail] = []) {
         current = snapshot
@@ -17,6 +19,7 @@ final class ScriptedEngine: TorrentEngine, @unchecked Sendable {
     func snapshot(detail: TorrentID?) -> SessionSnapshot {
         lock.lock()
         defer { lock.unlock() }
+        if advancesUptime { current.uptime += 1 }
         var copy = current
         copy.detail = detail.flatMap { details[$0] }
         return copy
