@@ -5,6 +5,7 @@ enum Format {
     /// 1024-based size with one decimal below 100: "900B", "1.4K", "12.3M", "512G".
     static func bytes(_ value: Double) -> String {
         guard value.isFinite, value >= 0 else { return "-" }
+        guard value < 1e18 else { return ">1E" }
         var scaled = value
         var unit = 0
         while scaled >= 1000, unit < units.count - 1 {
@@ -24,12 +25,14 @@ enum Format {
     }
 
     static func oneDecimal(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return "-" }
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
     }
 
     static func twoDecimals(_ value: Double) -> String {
-        guard value.isFinite else { return "∞" }
+        guard value.isFinite, value < 1e12 else { return value.isNaN ? "-" : "∞" }
+        guard value >= 0 else { return "-" }
         let hundredths = Int((value * 100).rounded())
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"

@@ -51,15 +51,19 @@ enum PiecesPane {
             }
             let glyph: UInt32
             let role: ThemeRole
-            if downloadingCount > 0 {
+            // A group shows its most common state; pieces in flight count four times so activity stays visible.
+            let skippedCount = (end - start) - haveCount - downloadingCount - missingCount
+            let weights = [downloadingCount * 4, missingCount, haveCount, skippedCount]
+            let winner = weights.indices.max { weights[$0] < weights[$1] } ?? 3
+            if winner == 0 {
                 (glyph, role) = (downloading, .piece_downloading)
-            } else if missingCount > 0 {
+            } else if winner == 1 {
                 if rarest == 0 {
                     (glyph, role) = (unavailable, .piece_rare)
                 } else {
                     (glyph, role) = (missing, rarest <= rare ? .piece_rare : .piece_missing)
                 }
-            } else if haveCount > 0 {
+            } else if winner == 2 {
                 (glyph, role) = (have, .piece_have)
             } else {
                 (glyph, role) = (skipped, .piece_skipped)

@@ -53,6 +53,10 @@ public struct RateHistory: Sendable {
 
     /// Records one second.
     public mutating func record(down downRate: Double, up upRate: Double) {
+        // Engine values are trusted for display only: no NaN, infinity or negatives in the rings.
+        func clean(_ value: Double) -> Double { value.isFinite ? min(max(0, value), 1e13) : 0 }
+        let downRate = clean(downRate)
+        let upRate = clean(upRate)
         for level in GraphZoom.allCases {
             let index = level.rawValue
             pendingDown[index] += Float(downRate)
@@ -85,7 +89,7 @@ public struct SpeedHistory: Sendable {
     @discardableResult
     mutating func sample(uptime: Double, session downRate: Double, _ upRate: Double,
                          torrents rows: [(TorrentIDKey, Double, Double)]) -> Bool {
-        guard uptime.isFinite, uptime >= 0 else { return false }
+        guard uptime.isFinite, uptime >= 0, uptime < 1e15 else { return false }
         let second = Int(uptime)
         var steps = 1
         if let lastSecond {

@@ -68,7 +68,8 @@ public final class TerminalApp {
         var lastUptime = -Double.infinity
         var lastDetailID: TorrentID?
         var dirty = true
-        let waitMilliseconds = max(10, Int(options.refreshInterval * 1000))
+        let interval = options.refreshInterval.isFinite ? min(10, max(0.01, options.refreshInterval)) : 0.25
+        let waitMilliseconds = Int(interval * 1000)
         var iterations = 0
         while !controller.state.quitRequested, !shouldStop(), iterations < maxIterations {
             iterations += 1

@@ -369,7 +369,10 @@ public final class UIController {
             let keys = torrents.map { $0.name.lowercased() }
             order.sort { a, b in keys[a] != keys[b] ? (keys[a] < keys[b]) != reversed : a < b }
         } else {
-            let keys = torrents.map { TorrentSortColumn.key(column, $0) }
+            let keys = torrents.map { row -> Double in
+                let key = TorrentSortColumn.key(column, row)
+                return key.isNaN ? 0 : key
+            }
             // Rates, sizes, peers and ratios read best largest first; the queue, progress and ETA smallest first.
             let descending = [.size, .downloadRate, .uploadRate, .peers, .ratio].contains(column) != reversed
             order.sort { a, b in keys[a] != keys[b] ? (keys[a] < keys[b]) != descending : a < b }

@@ -97,6 +97,29 @@ import Testing
         }
     }
 
+    @Test func absurdEngineValuesRenderWithoutCrashing() {
+        let controller = UIController()
+        controller.resize(width: 120, height: 40)
+        var snapshot = Fixtures.snapshot(uptime: .infinity)
+        snapshot.downloadRate = .nan
+        snapshot.uploadRate = .infinity
+        snapshot.torrents[0].downloadRate = -5
+        snapshot.torrents[0].uploadRate = 1e300
+        snapshot.torrents[0].progress = .nan
+        snapshot.torrents[0].eta = -.infinity
+        snapshot.torrents[1].uploaded = Int.max
+        snapshot.torrents[1].totalSize = Int.max
+        snapshot.detail?.pieces = PieceMap(states: [9, 1, 2], availability: [])
+        snapshot.detail?.peers[0].progress = .infinity
+        for uptime in [0.0, 1e300, 5, .nan, 6] {
+            snapshot.uptime = uptime
+            controller.update(snapshot: snapshot, events: [.dropped(count: Int.max)], clock: "00:00:00")
+            _ = controller.handle(.character("o"))
+            let text = renderScreen(controller).text
+            #expect(text.contains("Torrents"))
+        }
+    }
+
     @Test func wideCharactersTakeTwoColumns() {
         var buffer = ScreenBuffer(width: 10, height: 1)
         let used = buffer.write("日本ab", x: 0, y: 0, limit: 10, role: .text)
