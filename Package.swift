@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "EngineAPI", targets: ["EngineAPI"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "TerminalUI", targets: ["TerminalUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.0"),
@@ -63,6 +64,13 @@ let package = Package(
             ]
         ),
 
+        // MARK: - Terminal front end
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .target(
+            name: "TerminalUI",
+            dependencies: ["EngineAPI", "CNcursesw", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+
         // MARK: - Command line
         .executableTarget(
             name: "rill",
@@ -92,6 +100,11 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TerminalUITests",
+            dependencies: ["TerminalUI", "EngineAPI"],
+            exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "InteropTests",

@@ -24,5 +24,24 @@ let package = Package(
             path: "Benchmarks/RillBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "UIRender",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TerminalUI", package: "rill"),
+                .product(name: "EngineAPI", package: "rill"),
+            ],
+            path: "Benchmarks/UIRender",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // A real terminal run of the UI against a scripted engine, for tmux checks and idle-CPU measurement.
+        .executableTarget(
+            name: "UIHarness",
+            dependencies: [
+                .product(name: "TerminalUI", package: "rill"),
+                .product(name: "EngineAPI", package: "rill"),
+            ],
+            path: "Sources/UIHarness"
+        ),
     ]
 )

@@ -1,0 +1,263 @@
+import EngineAPI
+
+/// The tab strip in the full layout's detail slot: "1 Peers │ 2 Files │ 3 Trackers │ 4 Log".
+enum TabStrip {
+    static let tabs: [PaneID] = [.peers, .files, .trackers, .log]
+
+    static func label(_ pane: PaneID) -> String {
+        "\((tabs.firstIndex(of: pane) ?? 0) + 1) \(pane.title)"
+    }
+
+    /// The tab under a column counted from the start of the strip.
+    static func tab(atColumn column: Int) -> PaneID? {
+        var x = 0
+        for pane in tabs {
+            let width = TextWidth.columns(of: label(pane))
+            if column >= x && column < x + width { return pane }
+            x += width + 3
+        }
+        return nil
+    }
+
+    /// Draws the frame with the strip as its title; the active tab is highlighted.
+    static func frame(_ rect: Rect, active: PaneID, focused: Bool, into buffer: inout ScreenBuffer) {
+        Draw.frame(rect, title: "", focused: focused, into: &buffer)
+        guard rect.width > 6 else { return }
+        buffer.put(0x20, x: rect.x + 1, y: rect.y, role: .pane_border)
+        var x = rect.x + 2
+        let limit = rect.maxX - 2
+        for (index, pane) in tabs.enumerated() {
+            if index > 0 {
+                x += buffer.write(" │ ", x: x, y: rect.y, limit: limit - x, role: .pane_border)
+            }
+            x += buffer.write(label(pane), x: x, y: rect.y, limit: limit - x,
+                              role: pane == active ? .pane_title : .dim)
+            guard x < limit else { return }
+        }
+        if x < limit { buffer.put(0x20, x: x, y: rect.y, role: .pane_border) }
+    }
+}
+
+/// Connected peers of the selected torrent, fastest first.
+enum PeersPane {
+    static let columns: [TableColumn] = [
+        TableColumn(title: "Address", width: 0, priority: 100),
+        TableColumn(title: "Client", width: 12, priority: 5),
+        TableColumn(title: "Flags", width: 7, priority: 9),
+        TableColumn(title: "↓/s", width: 6, alignRight: true, priority: 8),
+        TableColumn(title: "↑/s", width: 6, alignRight: true, priority: 8),
+        TableColumn(title: "Has", width: 4, alignRight: true, priority: 6),
+        TableColumn(title: "Req", width: 3, alignRight: true, priority: 4),
+        TableColumn(title: "Source", width: 8, priority: 3),
+    ]
+
+    static func render(_ state: UIState, into buffer: inout ScreenBuffer, rect: Rect, focused: Bool, tabbed: Bool) {
+        let count = state.peerOrder.count
+        if tabbed {
+            TabStrip.frame(rect, active: .peers, focused: focused, into: &buffer)
+        } else {
+            Draw.frame(rect, title: "Peers \(count)", focused: focused, into: &buffer)
+        }
+        let inner = rect.inner
+        guard inner.height >= 1, inner.width >= 4 else { return }
+        let table = TableLayout(columns, width: inner.width, flexMinimum: 15)
+        table.drawHeader(row: inner.y, originX: inner.x, into: &buffer)
+        guard let detail = state.selectedDetail else {
+            emptyLine(state, inner, &buffer)
+            return
+        }
+        if detail.peers.isEmpty {
+            buffer.write("No peers connected", x: inner.x + 1, y: inner.y + 1, limit: inner.width - 1, role: .dim)
+            return
+        }
+        let visible = inner.height - 1
+        let offset = Scroll.offset(selected: state.selectedPeer, visibleRows: visible, count: count)
+        for position in offset..<min(count, offset + max(0, visible)) {
+            let peer = detail.peers[state.peerOrder[position]]
+            let y = inner.y + 1 + position - offset
+            let x = inner.x
+            table.write(peer.address, column: 0, row: y, originX: x, role: .text, into: &buffer)
+            table.write(peer.client, column: 1, row: y, originX: x, role: .dim, into: &buffer)
+            table.write(peer.flags.compact, column: 2, row: y, originX: x, role: .text, into: &buffer)
+            table.write(Format.rate(peer.downloadRate), column: 3, row: y, originX: x,
+                        role: peer.downloadRate >= 1 ? .graph_download : .dim, into: &buffer)
+            table.write(Format.rate(peer.uploadRate), column: 4, row: y, originX: x,
+                        role: peer.uploadRate >= 1 ? .graph_upload : .dim, into: &buffer)
+            table.write(Format.percent(peer.progress), column: 5, row: y, originX: x, role: .text, into: &buffer)
+            table.write("\(peer.requestsInFlight)", column: 6, row: y, originX: x, role: .text, into: &buffer)
+            table.write(peer.source, column: 7, row: y, originX: x, role: .dim, into: &buffer)
+            if focused && position == state.selectedPeer {
+                Draw.highlight(row: y, x: inner.x, width: inner.width, into: &buffer)
+            }
+        }
+    }
+
+    static func emptyLine(_ state: UIState, _ inner: Rect, _ buffer: inout ScreenBuffer) {
+        guard inner.height >= 2 else { return }
+        let text = state.selectedTorrent == nil ? "No torrent selected" : "Waiting for details…"
+        buffer.write(text, x: inner.x + 1, y: inner.y + 1, limit: inner.width - 1, role: .dim)
+    }
+}
+
+extension PeerFlags {
+    /// Seven fixed positions, "." when unset:
+    /// D/d we download (d: interested but choked) · U/u we upload (u: it is interested but choked) ·
+    /// S snubbed · I incoming · O optimistic unchoke · E encrypted · F the peer is a seed.
+    public var compact: String {
+        var text = ""
+        if contains(.weAreInterested) { text += contains(.peerChokes) ? "d" : "D" } else { text += "." }
+        if contains(.peerInterested) { text += contains(.weChoke) ? "u" : "U" } else { text += "." }
+        text += contains(.snubbed) ? "S" : "."
+        text += contains(.incoming) ? "I" : "."
+        text += contains(.optimistic) ? "O" : "."
+        text += contains(.encrypted) ? "E" : "."
+        text += contains(.seed) ? "F" : "."
+        return text
+    }
+
+    /// The legend for the help overlay.
+    public static let legend = [
+        "Peer flags: D downloading from it (d: interested, choked by it)",
+        "U uploading to it (u: it is interested, we choke it)  S snubbed",
+        "I incoming  O optimistic unchoke  E encrypted  F it is a seed",
+    ]
+}
+
+/// Files of the selected torrent with their progress and priority.
+enum FilesPane {
+    static let columns: [TableColumn] = [
+        TableColumn(title: "Prio", width: 6, priority: 9),
+        TableColumn(title: "Done", width: 11, priority: 8),
+        TableColumn(title: "Size", width: 6, alignRight: true, priority: 7),
+        TableColumn(title: "Path", width: 0, priority: 100),
+    ]
+
+    static func render(_ state: UIState, into buffer: inout ScreenBuffer, rect: Rect, focused: Bool, tabbed: Bool) {
+        let detail = state.selectedDetail
+        if tabbed {
+            TabStrip.frame(rect, active: .files, focused: focused, into: &buffer)
+        } else {
+            Draw.frame(rect, title: "Files \(detail?.files.count ?? 0)", focused: focused, into: &buffer)
+        }
+        let inner = rect.inner
+        guard inner.height >= 1, inner.width >= 4 else { return }
+        let table = TableLayout(columns, width: inner.width, flexMinimum: 12)
+        table.drawHeader(row: inner.y, originX: inner.x, into: &buffer)
+        guard let detail else {
+            PeersPane.emptyLine(state, inner, &buffer)
+            return
+        }
+        let visible = inner.height - 1
+        let count = detail.files.count
+        let offset = Scroll.offset(selected: state.selectedFile, visibleRows: visible, count: count)
+        for position in offset..<min(count, offset + max(0, visible)) {
+            let file = detail.files[position]
+            let y = inner.y + 1 + position - offset
+            table.write(file.priority.name, column: 0, row: y, originX: inner.x,
+                        role: file.priority == .skip ? .dim : (file.priority == .high ? .status_warn : .text),
+                        into: &buffer)
+            if let frame = table.frame(1) {
+                Draw.barWithPercent(file.progress, x: inner.x + frame.x, y: y, width: frame.width, role: .text,
+                                    into: &buffer)
+            }
+            table.write(Format.bytes(file.size), column: 2, row: y, originX: inner.x, role: .text, into: &buffer)
+            table.write(file.path, column: 3, row: y, originX: inner.x,
+                        role: file.priority == .skip ? .dim : .text, into: &buffer)
+            if focused && position == state.selectedFile {
+                Draw.highlight(row: y, x: inner.x, width: inner.width, into: &buffer)
+            }
+        }
+    }
+}
+
+extension FilePriorityLevel {
+    var name: String {
+        switch self {
+        case .skip: return "skip"
+        case .low: return "low"
+        case .normal: return "normal"
+        case .high: return "high"
+        }
+    }
+}
+
+/// Trackers of the selected torrent.
+enum TrackersPane {
+    static let columns: [TableColumn] = [
+        TableColumn(title: "Tier", width: 4, alignRight: true, priority: 4),
+        TableColumn(title: "URL", width: 0, priority: 100),
+        TableColumn(title: "Status", width: 10, priority: 9),
+        TableColumn(title: "Seed/Leech", width: 10, alignRight: true, priority: 6),
+        TableColumn(title: "Next", width: 6, alignRight: true, priority: 7),
+        TableColumn(title: "Last error", width: 22, priority: 8),
+    ]
+
+    static func render(_ state: UIState, into buffer: inout ScreenBuffer, rect: Rect, focused: Bool, tabbed: Bool) {
+        let detail = state.selectedDetail
+        if tabbed {
+            TabStrip.frame(rect, active: .trackers, focused: focused, into: &buffer)
+        } else {
+            Draw.frame(rect, title: "Trackers \(detail?.trackers.count ?? 0)", focused: focused, into: &buffer)
+        }
+        let inner = rect.inner
+        guard inner.height >= 1, inner.width >= 4 else { return }
+        let table = TableLayout(columns, width: inner.width, flexMinimum: 16)
+        table.drawHeader(row: inner.y, originX: inner.x, into: &buffer)
+        guard let detail else {
+            PeersPane.emptyLine(state, inner, &buffer)
+            return
+        }
+        if detail.trackers.isEmpty {
+            buffer.write("No trackers (DHT and PEX only)", x: inner.x + 1, y: inner.y + 1, limit: inner.width - 1,
+                         role: .dim)
+            return
+        }
+        let visible = inner.height - 1
+        let count = detail.trackers.count
+        let offset = Scroll.offset(selected: state.selectedTracker, visibleRows: visible, count: count)
+        for position in offset..<min(count, offset + max(0, visible)) {
+            let tracker = detail.trackers[position]
+            let y = inner.y + 1 + position - offset
+            let x = inner.x
+            table.write("\(tracker.tier)", column: 0, row: y, originX: x, role: .dim, into: &buffer)
+            table.write(tracker.url, column: 1, row: y, originX: x, role: .text, into: &buffer)
+            table.write(tracker.status, column: 2, row: y, originX: x,
+                        role: tracker.lastError == nil ? .status_ok : .status_warn, into: &buffer)
+            let swarm = "\(tracker.seeders.map(String.init) ?? "-")/\(tracker.leechers.map(String.init) ?? "-")"
+            table.write(swarm, column: 3, row: y, originX: x, role: .text, into: &buffer)
+            table.write(Format.duration(tracker.nextAnnounce), column: 4, row: y, originX: x, role: .text,
+                        into: &buffer)
+            table.write(tracker.lastError ?? "", column: 5, row: y, originX: x, role: .status_error, into: &buffer)
+            if focused && position == state.selectedTracker {
+                Draw.highlight(row: y, x: inner.x, width: inner.width, into: &buffer)
+            }
+        }
+    }
+}
+
+/// Engine events with time stamps, newest at the bottom.
+enum LogPane {
+    static func render(_ state: UIState, into buffer: inout ScreenBuffer, rect: Rect, focused: Bool, tabbed: Bool) {
+        if tabbed {
+            TabStrip.frame(rect, active: .log, focused: focused, into: &buffer)
+        } else {
+            Draw.frame(rect, title: "Log", focused: focused, into: &buffer)
+        }
+        let inner = rect.inner
+        guard inner.height >= 1, inner.width >= 4 else { return }
+        let entries = state.log.entries
+        if entries.isEmpty {
+            buffer.write("No events yet", x: inner.x + 1, y: inner.y, limit: inner.width - 1, role: .dim)
+            return
+        }
+        let end = max(0, entries.count - state.logScrollBack)
+        let start = max(0, end - inner.height)
+        for (line, index) in (start..<end).enumerated() {
+            let entry = entries[index]
+            let y = inner.y + line
+            let used = buffer.write(entry.time, x: inner.x, y: y, limit: inner.width, role: .dim)
+            let role: ThemeRole = entry.severity == .error ? .status_error : (entry.severity == .warning ? .status_warn : .text)
+            buffer.write(entry.text, x: inner.x + used + 1, y: y, limit: inner.width - used - 1, role: role)
+        }
+    }
+}
