@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "rill",
             dependencies: [
-                "Bencode", "TorrentCore", "Storage", "Engine", "EngineAPI",
+                "Bencode", "TorrentCore", "Storage", "Engine", "EngineAPI", "TerminalUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -8,15 +8,20 @@ struct Rill: AsyncParsableCommand {
         abstract: "A BitTorrent client for the terminal.",
         discussion: """
             Examples:
+              rill demo                             the client on a local demo swarm (no network)
+              rill                                  the full-screen client on your saved torrents
+              rill 'magnet:?xt=urn:btih:…'          open the client and add a magnet link
               rill info ubuntu.iso.torrent          show what a torrent contains
               rill create ~/Music/album -o album.torrent --tracker udp://tracker.example:1337
               rill check album.torrent --dir ~/Downloads
               rill download album.torrent --dir ~/Downloads
+              rill download 'magnet:?xt=urn:btih:…' --dir ~/Downloads --select 1,3-4
               rill seed album.torrent --dir ~/Music
             """,
         version: RillVersion.string,
         subcommands: [InfoCommand.self, CreateCommand.self, CheckCommand.self, DownloadCommand.self, SeedCommand.self,
-                      ConfigCommand.self]
+                      ConfigCommand.self, DemoCommand.self, UICommand.self],
+        defaultSubcommand: UICommand.self
     )
 }
 
