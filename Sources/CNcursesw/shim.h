@@ -28,7 +28,11 @@ static inline attr_t rill_a_reverse(void) { return A_REVERSE; }
 static inline attr_t rill_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t rill_a_italic(void) { return A_ITALIC; }
 static inline const char *rill_codeset(void) { return nl_langinfo(CODESET); }
-static inline mmask_t rill_button1_mask(void) { return BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_RELEASED; }
+static inline mmask_t rill_button1_mask(void) {
+    return BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED;
+}
+static inline mmask_t rill_wheel_up(void) { return BUTTON4_PRESSED; }
+static inline mmask_t rill_wheel_down(void) { return BUTTON5_PRESSED; }
 static inline mmask_t rill_button1_pressed(void) { return BUTTON1_PRESSED | BUTTON1_CLICKED; }
 
 /// Writes one cell: a single wide character with attributes and a colour pair.

@@ -6,6 +6,8 @@ public enum Key: Hashable, Sendable {
     case resize
     /// A left click at a screen cell.
     case mouse(x: Int, y: Int)
+    /// The mouse wheel turned over a screen cell; `up` scrolls towards the top.
+    case wheel(x: Int, y: Int, up: Bool)
 
     /// How the key is written in the hint bar and help.
     public var label: String {
@@ -28,6 +30,7 @@ public enum Key: Hashable, Sendable {
         case .delete: return "Del"
         case .resize: return "resize"
         case .mouse: return "click"
+        case .wheel: return "wheel"
         }
     }
 }

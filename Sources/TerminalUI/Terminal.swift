@@ -158,7 +158,10 @@ final class Terminal {
             return .resize
         case KEY_MOUSE:
             var event = MEVENT()
-            guard getmouse(&event) == OK, event.bstate & rill_button1_pressed() != 0 else { return nil }
+            guard getmouse(&event) == OK else { return nil }
+            if event.bstate & rill_wheel_up() != 0 { return .wheel(x: Int(event.x), y: Int(event.y), up: true) }
+            if event.bstate & rill_wheel_down() != 0 { return .wheel(x: Int(event.x), y: Int(event.y), up: false) }
+            guard event.bstate & rill_button1_pressed() != 0 else { return nil }
             return .mouse(x: Int(event.x), y: Int(event.y))
         default: return nil
         }

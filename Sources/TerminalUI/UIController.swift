@@ -73,6 +73,14 @@ public final class UIController {
             click(x: x, y: y)
             return []
         }
+        if case .wheel(let x, let y, let up) = key {
+            // Scroll the pane under the pointer by three rows.
+            if let pane = PaneID.allCases.first(where: { layout.rect(for: $0)?.contains(x: x, y: y) == true }) {
+                focus(pane)
+                moveSelection(by: up ? -3 : 3)
+            }
+            return []
+        }
         guard let action = keyMap.action(for: key) else { return [] }
         return perform(action)
     }

@@ -242,6 +242,15 @@ import Testing
         let tab = try! #require(layout.tab)
         _ = c.handle(.mouse(x: tab.x + 5, y: tab.y + 3))
         #expect(c.state.focus == .peers)
+        #expect(c.state.selectedPeer == 1)
+        // The tab strip in the border: "1 Peers │ 2 Files │ 3 Trackers │ 4 Log" starting two cells in.
+        _ = c.handle(.mouse(x: tab.x + 2 + "1 Peers │ 2 Files │ ".count, y: tab.y))
+        #expect(c.state.focus == .trackers && c.state.detailTab == .trackers)
+        _ = c.handle(.wheel(x: torrents.x + 5, y: torrents.y + 3, up: false))
+        #expect(c.state.focus == .torrents)
+        #expect(c.state.selectedIndex == 5)
+        _ = c.handle(.wheel(x: torrents.x + 5, y: torrents.y + 3, up: true))
+        #expect(c.state.selectedIndex == 2)
     }
 
     @Test func eventsGoToTheLogAndWarningsToTheStatusBar() {

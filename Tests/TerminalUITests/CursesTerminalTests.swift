@@ -55,6 +55,32 @@ import Testing
         }
     }
 
+    @Test func flushWritesOnlyChangedCells() throws {
+        TerminalCheck.prepareLocale()
+        let output = try #require(fopen("/dev/null", "w"))
+        let input = try #require(fopen("/dev/null", "r"))
+        defer {
+            fclose(output)
+            fclose(input)
+        }
+        let terminal = try Terminal(term: "xterm-256color", output: output, input: input, mouse: false)
+        defer { terminal.close() }
+        terminal.apply(Theme.dark)
+        var buffer = ScreenBuffer(width: 80, height: 24)
+        buffer.write("Torrents ┌─┐ ⣿⣀", x: 0, y: 0, limit: 80, role: .text)
+        terminal.flush(buffer)
+        #expect(terminal.lastFlushCellCount == 80 * 24)
+        terminal.flush(buffer)
+        #expect(terminal.lastFlushCellCount == 0)
+        buffer.put(0x2588, x: 5, y: 5, role: .piece_have)
+        buffer.paint(x: 0, y: 0, role: .selected_fg)
+        terminal.flush(buffer)
+        #expect(terminal.lastFlushCellCount == 2)
+        terminal.apply(Theme.dark)
+        terminal.flush(buffer)
+        #expect(terminal.lastFlushCellCount == 80 * 24)
+    }
+
     @Test func unknownTerminalTypeIsASentenceNotACrash() {
         let problem = TerminalCheck.problem(term: "dumb-unknown-rill", stdinIsTerminal: true, stdoutIsTerminal: true)
         #expect(problem == "The terminal type \"dumb-unknown-rill\" has no terminfo entry on this system.")
