@@ -14,6 +14,8 @@ public struct TerminalUIOptions: Sendable {
     public var mouse: Bool
     /// Terminal type for curses; nil uses `$TERM`.
     public var term: String?
+    /// Problems found before the interface started (settings, say), shown in the log pane.
+    public var startupNotes: [String] = []
 
     public init(themeName: String? = nil, themeSearchPaths: [String] = [], refreshInterval: Double = 0.25,
                 mouse: Bool = true, term: String? = nil) {
@@ -48,6 +50,9 @@ public final class TerminalApp {
             initial = "dark"
         }
         controller = UIController(themeNames: catalog.names, initialTheme: initial)
+        for note in options.startupNotes + themeDiagnostics.map(\.description) {
+            controller.note(note, clock: Self.clock())
+        }
     }
 
     /// Runs until the user quits or `shouldStop` returns true; the terminal is restored on return,

@@ -40,6 +40,13 @@ public final class UIController {
         clampDetailSelections()
     }
 
+    /// A line from outside the engine (a bad setting, a theme problem) for the log pane and,
+    /// unless it is only information, the status bar.
+    public func note(_ text: String, severity: LogRing.Severity = .warning, clock: String) {
+        state.log.append(time: clock, text: text, severity: severity)
+        if severity != .info { state.message = StatusMessage(text: text, severity: severity) }
+    }
+
     public func resize(width: Int, height: Int) {
         state.width = max(0, width)
         state.height = max(0, height)

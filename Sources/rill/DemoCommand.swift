@@ -37,10 +37,12 @@ struct DemoCommand: AsyncRillCommand {
         } catch {
             throw CLIError("cannot start the demo swarm: \(error)")
         }
-        let settings = ConfigFile(path: RillPaths.configFile).settings
+        let config = ConfigFile(path: RillPaths.configFile)
+        let settings = config.settings
         do {
             log.info("demo: \(seeders) local seeders on 127.0.0.2-127.0.0.\(seeders + 1), data in \(swarm.folder)")
-            try await FrontEnd.run(engine: swarm.session, theme: theme ?? settings.theme, log: log)
+            try await FrontEnd.run(engine: swarm.session, theme: theme ?? settings.theme, notes: config.problems,
+                                   log: log)
         } catch {
             await swarm.stop()
             throw error

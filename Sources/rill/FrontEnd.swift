@@ -29,7 +29,7 @@ enum FrontEnd {
 
     /// Runs the interface on a thread of its own (curses wants one thread, and blocking in
     /// `wget_wch` must not hold a task's thread) until the user quits or a signal asks to stop.
-    static func run(engine: any TorrentEngine, theme: String, log: Logger) async throws {
+    static func run(engine: any TorrentEngine, theme: String, notes: [String] = [], log: Logger) async throws {
         var searchPaths = RillPaths.themeFolders
         var name = theme
         if theme.contains("/") || theme.hasSuffix(".toml") {
@@ -37,7 +37,9 @@ enum FrontEnd {
             searchPaths.insert(url.deletingLastPathComponent().path, at: 0)
             name = url.deletingPathExtension().lastPathComponent
         }
-        let options = TerminalUIOptions(themeName: name, themeSearchPaths: searchPaths)
+        var settings = TerminalUIOptions(themeName: name, themeSearchPaths: searchPaths)
+        settings.startupNotes = notes
+        let options = settings
         let signals = SignalWatcher()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             let thread = Thread {

@@ -55,7 +55,7 @@ struct UICommand: AsyncRillCommand {
             for command in additions { session.perform(command) }
         }
         do {
-            try await FrontEnd.run(engine: session, theme: settings.theme, log: log)
+            try await FrontEnd.run(engine: session, theme: settings.theme, notes: config.problems, log: log)
         } catch {
             restoring.cancel()
             await session.shutdown()

@@ -87,6 +87,8 @@ extension Interop {
             let tmux = Tmux(binary: binary)
             defer { tmux.kill() }
             let status = dir.file("status")
+            // A setting with a typo: the client starts anyway and says what it ignored.
+            _ = try dir.write("home/config.toml", Array("colour = \"blue\"\n".utf8))
             let command = "env RILL_HOME='\(dir.file("home"))' TMPDIR='\(dir.path)' LANG=C.UTF-8 '\(RillBinary.path)' "
                 + "demo --size 48; echo \"exit=$?\" > '\(status)'; sleep 30"
             try tmux.start(width: 120, height: 40, command: command)
@@ -98,6 +100,7 @@ extension Interop {
             for title in ["Torrents", "Peers", "Pieces", "Speed"] {
                 #expect(screen.contains(title), "the \(title) pane is shown")
             }
+            #expect(screen.contains("unknown key 'colour'"), "the bad setting is reported on screen")
             screen = try tmux.waitForScreen(20, "braille in the speed graph") { Self.hasBraille($0) }
             let first = Self.progress(screen) ?? 0
             let firstPieces = Self.piecesHave(screen) ?? 0
