@@ -89,7 +89,7 @@ extension SessionCore {
 
     /// Where the metadata of `infoHash` is kept once fetched: `<hex>.torrent` in the resume folder.
     func metadataPath(for infoHash: InfoHash) -> String? {
-        configuration.resumeFolder.map { ($0 as NSString).appendingPathComponent(infoHash.hex + ".torrent") }
+        configuration.resumeFolder.map { Self.torrentFilePath(folder: $0, hex: infoHash.hex) }
     }
 
     /// The saved metadata of `infoHash`, when a file is there and really is that torrent.
@@ -102,20 +102,8 @@ extension SessionCore {
 
     /// Writes the fetched metadata as a `.torrent` file (on the disk pool) so a restart need not fetch it.
     func saveMetadata(_ metainfo: Metainfo) {
-        guard let path = metadataPath(for: metainfo.infoHash), let folder = configuration.resumeFolder else { return }
-        let bytes = metainfo.torrentBytes()
-        let log = self.log
-        diskPool.submit { _ in
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                let temporary = path + ".part"
-                try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-                try? FileManager.default.removeItem(atPath: path)
-                try FileManager.default.moveItem(atPath: temporary, toPath: path)
-            } catch {
-                log.warning("cannot save the metadata to \(path): \(error)")
-            }
-        }
+        guard let folder = configuration.resumeFolder else { return }
+        writeTorrentFile(metainfo, in: folder, replacing: true)
     }
 
     // MARK: - Commands

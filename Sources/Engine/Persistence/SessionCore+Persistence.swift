@@ -49,16 +49,22 @@ extension SessionCore {
     /// Stores a torrent's `.torrent` file so the session can bring it back after a restart.
     func rememberTorrentFile(_ metainfo: Metainfo) {
         guard let folder = sessionFolder else { return }
+        writeTorrentFile(metainfo, in: folder, replacing: false)
+    }
+
+    /// Writes `<info-hash>.torrent` into `folder` atomically, off the loop; an existing file is
+    /// kept unless `replacing`.
+    func writeTorrentFile(_ metainfo: Metainfo, in folder: String, replacing: Bool) {
         let bytes = metainfo.torrentBytes()
         let path = Self.torrentFilePath(folder: folder, hex: metainfo.infoHash.hex)
         let log = self.log
         diskPool.submit { _ in
-            guard !FileManager.default.fileExists(atPath: path) else { return }
+            if !replacing, FileManager.default.fileExists(atPath: path) { return }
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
-                log.warning("cannot store \(metainfo.name)'s torrent file: \(error)")
+                log.warning("cannot store \(metainfo.name)'s torrent file in \(folder): \(error)")
             }
         }
     }
