@@ -224,7 +224,12 @@ extension Session: TorrentEngine {
         case .magnet(let uri):
             do {
                 let link = try MagnetLink(parsing: uri)
-                _ = try await add(magnet: link, downloadDirectory: directory ?? core.configuration.downloadDirectory)
+                // From the front end the user chooses files once they are known, unless the link
+                // already chose them (so=): the torrent then waits, paused, for `resume`.
+                var options = TorrentOptions()
+                options.startPaused = link.selectedFiles == nil
+                _ = try await add(magnet: link, downloadDirectory: directory ?? core.configuration.downloadDirectory,
+                                  options: options)
             } catch {
                 core.recordEvent(.commandFailed("cannot add the magnet link: \(error)"))
             }

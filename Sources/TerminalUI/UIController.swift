@@ -33,7 +33,7 @@ public final class UIController {
                 snapshot.torrents.first { $0.id == id }?.name ?? String(id.hex.prefix(8))
             }
             state.log.append(time: clock, text: text, severity: severity)
-            if severity != .info { state.message = StatusMessage(text: text, severity: severity) }
+            if severity != .info || event.asksTheUser { state.message = StatusMessage(text: text, severity: severity) }
         }
         recomputeTorrentOrder()
         recomputePeerOrder()
@@ -448,5 +448,14 @@ extension TorrentPhase {
         case .paused: return 6
         case .failed: return 7
         }
+    }
+}
+
+extension EngineEvent {
+    /// Lines the user should see in the status bar even though nothing went wrong (a magnet's
+    /// files became known and wait for a choice, a ratio goal was reached).
+    var asksTheUser: Bool {
+        if case .notice(.some, _) = self { return true }
+        return false
     }
 }

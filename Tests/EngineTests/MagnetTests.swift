@@ -263,3 +263,46 @@ final class NIOLockedCounter: @unchecked Sendable {
     var value: Int { lock.withLock { count } }
     func increment() { lock.withLock { count += 1 } }
 }
+
+/// A magnet added from the front end waits, paused, once its files are known, so the user can
+/// pick files before any data moves.
+@Suite(.timeLimit(.minutes(2))) struct MagnetFileChoiceTests {
+    @Test func frontEndMagnetWaitsForTheFileChoiceThenDownloadsOnlyWhatWasChosen() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "choice",
+                                                files: [("wanted.bin", 300_000), ("unwanted.bin", 400_000)])
+        let seeder = try await SwarmFixture.session(host: "127.0.0.2")
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        let leecher = try await SwarmFixture.session(host: "127.0.0.3", resumeFolder: dir.file("resume"))
+        let seederAddress = await SwarmFixture.endpoint(of: seeder, host: "127.0.0.2")
+        let id = TorrentID(hex: meta.infoHash.hex)
+
+        leecher.perform(.add(.magnet("magnet:?xt=urn:btih:\(meta.infoHash.hex)&x.pe=\(seederAddress)"),
+                             directory: dir.file("leech")))
+        var snapshot = leecher.snapshot(detail: id)
+        for _ in 0..<300 {
+            snapshot = leecher.snapshot(detail: id)
+            if snapshot.torrents.first?.phase == .paused, snapshot.detail?.files.count == 2 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(snapshot.torrents.first?.phase == .paused, "it waits for the user once the files are known")
+        let paths = snapshot.detail?.files.map(\.path) ?? []
+        #expect(Set(paths) == ["choice/wanted.bin", "choice/unwanted.bin"])
+        let unwanted = try #require(paths.firstIndex(of: "choice/unwanted.bin"))
+        #expect(snapshot.torrents.first?.downloaded == 0, "no data moved before the choice")
+        #expect(leecher.drainEvents().contains { if case .notice(id, _) = $0 { true } else { false } })
+
+        leecher.perform(.setFilePriority(id, file: unwanted, .skip))
+        leecher.perform(.resume(id))
+        try await withTimeout(30, "download of the chosen file") { try await leecher.waitUntilComplete(meta.infoHash) }
+        #expect(FileManager.default.contents(atPath: dir.file("leech/choice/wanted.bin"))
+            == FileManager.default.contents(atPath: dir.file("seed/choice/wanted.bin")))
+        let skipped = (try? FileManager.default.attributesOfItem(atPath: dir.file("leech/choice/unwanted.bin"))[.size]
+            as? Int) ?? 0
+        #expect(skipped < 400_000 || FileManager.default.contents(atPath: dir.file("leech/choice/unwanted.bin"))
+            != FileManager.default.contents(atPath: dir.file("seed/choice/unwanted.bin")), "the skipped file was not fetched")
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+}

@@ -263,6 +263,14 @@ import Testing
         var log = LogRing(capacity: 3)
         for n in 0..<10 { log.append(time: "t", text: "\(n)", severity: .info) }
         #expect(log.entries.map(\.text) == ["7", "8", "9"])
+
+        // A torrent waiting for the user (a magnet's files are known) is news for the status bar.
+        let id = c.state.snapshot.torrents[0].id
+        c.update(snapshot: c.state.snapshot, events: [.notice(id, "2 files known: choose, then resume")], clock: "t")
+        #expect(c.state.message?.text.hasSuffix("2 files known: choose, then resume") == true)
+        c.note("config.toml:3: unknown key 'colour'", clock: "t")
+        #expect(c.state.message?.text == "config.toml:3: unknown key 'colour'")
+        #expect(c.state.log.entries.last?.severity == .warning)
     }
 
     @Test func historyKeepsOneSamplePerSecondWithinBounds() {

@@ -175,6 +175,9 @@ final class MagnetTorrent: @unchecked Sendable {
         let metainfo = Metainfo(info: info, trackerTiers: link.trackers.map { [$0] }, webSeeds: link.webSeeds)
         core.log.info("received the metadata of \(info.name) (\(rawInfo.count) bytes) from \(peers.count) peers")
         core.recordEvent(.metadataReceived(id, name: info.name))
+        if options.startPaused {
+            core.recordEvent(.notice(id, "\(info.files.count) files known: choose their priorities, then resume to start"))
+        }
         core.saveMetadata(metainfo)
         let handOver = Array(knownPeers.keys).filter { !core.isOwnAddress($0) }
         let sources = knownPeers
