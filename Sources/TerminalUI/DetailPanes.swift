@@ -53,29 +53,11 @@ enum PeersPane {
 
     static func render(_ state: UIState, into buffer: inout ScreenBuffer, rect: Rect, focused: Bool, tabbed: Bool) {
         let count = state.peerOrder.count
-        if tabbed {
-            TabStrip.frame(rect, active: .peers, focused: focused, into: &buffer)
-        } else {
-            Draw.frame(rect, title: "Peers \(count)", focused: focused, into: &buffer)
-        }
-        let inner = rect.inner
-        guard inner.height >= 1, inner.width >= 4 else { return }
-        let table = TableLayout(columns, width: inner.width, flexMinimum: 15)
-        table.drawHeader(row: inner.y, originX: inner.x, into: &buffer)
-        guard let detail = state.selectedDetail else {
-            emptyLine(state, inner, &buffer)
-            return
-        }
-        if detail.peers.isEmpty {
-            buffer.write("No peers connected", x: inner.x + 1, y: inner.y + 1, limit: inner.width - 1, role: .dim)
-            return
-        }
-        let visible = inner.height - 1
-        let offset = Scroll.offset(selected: state.selectedPeer, visibleRows: visible, count: count)
-        for position in offset..<min(count, offset + max(0, visible)) {
+        DetailTable.render(state, pane: .peers, title: "Peers \(count)", columns: columns, flexMinimum: 15,
+                           count: count, none: "No peers connected", selected: state.selectedPeer,
+                           into: &buffer, rect: rect, focused: focused, tabbed: tabbed) { detail, table, position, y, buffer in
             let peer = detail.peers[state.peerOrder[position]]
-            let y = inner.y + 1 + position - offset
-            let x = inner.x
+            let x = rect.inner.x
             table.write(peer.address, column: 0, row: y, originX: x, role: .text, into: &buffer)
             table.write(peer.client, column: 1, row: y, originX: x, role: .dim, into: &buffer)
             table.write(peer.flags.compact, column: 2, row: y, originX: x, role: .text, into: &buffer)
@@ -86,9 +68,6 @@ enum PeersPane {
             table.write(Format.percent(peer.progress), column: 5, row: y, originX: x, role: .text, into: &buffer)
             table.write("\(peer.requestsInFlight)", column: 6, row: y, originX: x, role: .text, into: &buffer)
             table.write(peer.source, column: 7, row: y, originX: x, role: .dim, into: &buffer)
-            if focused && position == state.selectedPeer {
-                Draw.highlight(row: y, x: inner.x, width: inner.width, into: &buffer)
-            }
         }
     }
 
@@ -133,39 +112,22 @@ enum FilesPane {
     ]
 
     static func render(_ state: UIState, into buffer: inout ScreenBuffer, rect: Rect, focused: Bool, tabbed: Bool) {
-        let detail = state.selectedDetail
-        if tabbed {
-            TabStrip.frame(rect, active: .files, focused: focused, into: &buffer)
-        } else {
-            Draw.frame(rect, title: "Files \(detail?.files.count ?? 0)", focused: focused, into: &buffer)
-        }
-        let inner = rect.inner
-        guard inner.height >= 1, inner.width >= 4 else { return }
-        let table = TableLayout(columns, width: inner.width, flexMinimum: 12)
-        table.drawHeader(row: inner.y, originX: inner.x, into: &buffer)
-        guard let detail else {
-            PeersPane.emptyLine(state, inner, &buffer)
-            return
-        }
-        let visible = inner.height - 1
-        let count = detail.files.count
-        let offset = Scroll.offset(selected: state.selectedFile, visibleRows: visible, count: count)
-        for position in offset..<min(count, offset + max(0, visible)) {
+        let count = state.selectedDetail?.files.count ?? 0
+        DetailTable.render(state, pane: .files, title: "Files \(count)", columns: columns, flexMinimum: 12,
+                           count: count, none: nil, selected: state.selectedFile,
+                           into: &buffer, rect: rect, focused: focused, tabbed: tabbed) { detail, table, position, y, buffer in
             let file = detail.files[position]
-            let y = inner.y + 1 + position - offset
-            table.write(file.priority.name, column: 0, row: y, originX: inner.x,
+            let x = rect.inner.x
+            table.write(file.priority.name, column: 0, row: y, originX: x,
                         role: file.priority == .skip ? .dim : (file.priority == .high ? .status_warn : .text),
                         into: &buffer)
             if let frame = table.frame(1) {
-                Draw.barWithPercent(file.progress, x: inner.x + frame.x, y: y, width: frame.width, role: .text,
+                Draw.barWithPercent(file.progress, x: x + frame.x, y: y, width: frame.width, role: .text,
                                     into: &buffer)
             }
-            table.write(Format.bytes(file.size), column: 2, row: y, originX: inner.x, role: .text, into: &buffer)
-            table.write(file.path, column: 3, row: y, originX: inner.x,
+            table.write(Format.bytes(file.size), column: 2, row: y, originX: x, role: .text, into: &buffer)
+            table.write(file.path, column: 3, row: y, originX: x,
                         role: file.priority == .skip ? .dim : .text, into: &buffer)
-            if focused && position == state.selectedFile {
-                Draw.highlight(row: y, x: inner.x, width: inner.width, into: &buffer)
-            }
         }
     }
 }
@@ -193,32 +155,12 @@ enum TrackersPane {
     ]
 
     static func render(_ state: UIState, into buffer: inout ScreenBuffer, rect: Rect, focused: Bool, tabbed: Bool) {
-        let detail = state.selectedDetail
-        if tabbed {
-            TabStrip.frame(rect, active: .trackers, focused: focused, into: &buffer)
-        } else {
-            Draw.frame(rect, title: "Trackers \(detail?.trackers.count ?? 0)", focused: focused, into: &buffer)
-        }
-        let inner = rect.inner
-        guard inner.height >= 1, inner.width >= 4 else { return }
-        let table = TableLayout(columns, width: inner.width, flexMinimum: 16)
-        table.drawHeader(row: inner.y, originX: inner.x, into: &buffer)
-        guard let detail else {
-            PeersPane.emptyLine(state, inner, &buffer)
-            return
-        }
-        if detail.trackers.isEmpty {
-            buffer.write("No trackers (DHT and PEX only)", x: inner.x + 1, y: inner.y + 1, limit: inner.width - 1,
-                         role: .dim)
-            return
-        }
-        let visible = inner.height - 1
-        let count = detail.trackers.count
-        let offset = Scroll.offset(selected: state.selectedTracker, visibleRows: visible, count: count)
-        for position in offset..<min(count, offset + max(0, visible)) {
+        let count = state.selectedDetail?.trackers.count ?? 0
+        DetailTable.render(state, pane: .trackers, title: "Trackers \(count)", columns: columns, flexMinimum: 16,
+                           count: count, none: "No trackers (DHT and PEX only)", selected: state.selectedTracker,
+                           into: &buffer, rect: rect, focused: focused, tabbed: tabbed) { detail, table, position, y, buffer in
             let tracker = detail.trackers[position]
-            let y = inner.y + 1 + position - offset
-            let x = inner.x
+            let x = rect.inner.x
             table.write("\(tracker.tier)", column: 0, row: y, originX: x, role: .dim, into: &buffer)
             table.write(tracker.url, column: 1, row: y, originX: x, role: .text, into: &buffer)
             table.write(tracker.status, column: 2, row: y, originX: x,
@@ -228,7 +170,40 @@ enum TrackersPane {
             table.write(Format.duration(tracker.nextAnnounce), column: 4, row: y, originX: x, role: .text,
                         into: &buffer)
             table.write(tracker.lastError ?? "", column: 5, row: y, originX: x, role: .status_error, into: &buffer)
-            if focused && position == state.selectedTracker {
+        }
+    }
+}
+
+/// What the peers, files and trackers tables share: the frame (or tab strip), the header, the
+/// line shown while there is nothing to list, scrolling to the selection and its highlight.
+enum DetailTable {
+    static func render(_ state: UIState, pane: PaneID, title: String, columns: [TableColumn], flexMinimum: Int,
+                       count: Int, none: String?, selected: Int, into buffer: inout ScreenBuffer, rect: Rect,
+                       focused: Bool, tabbed: Bool,
+                       row drawRow: (TorrentDetail, TableLayout, _ position: Int, _ y: Int, inout ScreenBuffer) -> Void) {
+        if tabbed {
+            TabStrip.frame(rect, active: pane, focused: focused, into: &buffer)
+        } else {
+            Draw.frame(rect, title: title, focused: focused, into: &buffer)
+        }
+        let inner = rect.inner
+        guard inner.height >= 1, inner.width >= 4 else { return }
+        let table = TableLayout(columns, width: inner.width, flexMinimum: flexMinimum)
+        table.drawHeader(row: inner.y, originX: inner.x, into: &buffer)
+        guard let detail = state.selectedDetail else {
+            PeersPane.emptyLine(state, inner, &buffer)
+            return
+        }
+        if count == 0, let none {
+            buffer.write(none, x: inner.x + 1, y: inner.y + 1, limit: inner.width - 1, role: .dim)
+            return
+        }
+        let visible = inner.height - 1
+        let offset = Scroll.offset(selected: selected, visibleRows: visible, count: count)
+        for position in offset..<min(count, offset + max(0, visible)) {
+            let y = inner.y + 1 + position - offset
+            drawRow(detail, table, position, y, &buffer)
+            if focused && position == selected {
                 Draw.highlight(row: y, x: inner.x, width: inner.width, into: &buffer)
             }
         }
