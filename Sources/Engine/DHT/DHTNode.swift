@@ -95,7 +95,12 @@ final class DHTNode: @unchecked Sendable {
         return bootstrap
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(DHTChannelHandler(node: self))
+                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(
+                        receive: { [self] bytes, host, port in
+                            guard let port, let udpPort = UInt16(exactly: port), udpPort > 0 else { return }
+                            receive(bytes, from: PeerEndpoint(host: host, port: udpPort))
+                        },
+                        failed: { [self] error in core.log.debug("DHT socket: \(error)") }))
                 }
             }
             .bind(host: host, port: requested)
@@ -297,10 +302,7 @@ final class DHTNode: @unchecked Sendable {
         guard let channel, let address = try? SocketAddress(ipAddress: endpoint.host, port: Int(endpoint.port)) else {
             return
         }
-        let bytes = message.encoded()
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        channel.sendDatagram(message.encoded(), to: address)
     }
 
     // MARK: - Receiving

@@ -60,7 +60,9 @@ final class LocalDiscovery: @unchecked Sendable {
         return bootstrap
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(LSDChannelHandler(discovery: self))
+                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(receive: { [self] bytes, host, _ in
+                        receive(bytes, from: host)
+                    }))
                 }
             }
             .bind(host: bindHost, port: LSDAnnounce.port)
@@ -107,10 +109,7 @@ final class LocalDiscovery: @unchecked Sendable {
         lastSend = now
         let announce = LSDAnnounce(port: port, infoHashes: batch, cookie: cookie)
         for (channel, group, host) in channels {
-            let bytes = announce.encoded(host: host)
-            var buffer = channel.allocator.buffer(capacity: bytes.count)
-            buffer.writeBytes(bytes)
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: group, data: buffer), promise: nil)
+            channel.sendDatagram(announce.encoded(host: host), to: group)
         }
     }
 
@@ -129,23 +128,4 @@ final class LocalDiscovery: @unchecked Sendable {
             if core.addCandidates([peer], to: hash, source: .lsd) { core.log.debug("LSD: \(peer) has \(hash)") }
         }
     }
-}
-
-/// Passes each datagram on the LSD group to `LocalDiscovery`.
-final class LSDChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    private let discovery: LocalDiscovery
-
-    init(discovery: LocalDiscovery) {
-        self.discovery = discovery
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        guard let host = envelope.remoteAddress.ipAddress else { return }
-        var buffer = envelope.data
-        discovery.receive(buffer.readBytes(length: buffer.readableBytes) ?? [], from: host)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {}
 }

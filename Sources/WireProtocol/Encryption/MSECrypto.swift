@@ -41,6 +41,27 @@ public enum MSECrypto {
         }
     }
 
+    /// Reads the other side's public key from the front of `buffer` and returns the shared
+    /// secret; nil while fewer than 96 bytes have arrived.
+    static func takeSecret(from buffer: inout [UInt8], keys: KeyPair) throws(MSEError) -> [UInt8]? {
+        guard buffer.count >= publicKeyLength else { return nil }
+        guard let secret = keys.sharedSecret(with: Array(buffer.prefix(publicKeyLength))) else { throw .badPublicKey }
+        buffer.removeFirst(publicKeyLength)
+        return secret
+    }
+
+    /// Drops the padding and `marker` from the front of `buffer` once the marker has arrived
+    /// (false until then); a marker not within the longest padding loses the stream.
+    static func skipThrough(_ marker: [UInt8], in buffer: inout [UInt8]) throws(MSEError) -> Bool {
+        guard let start = buffer.firstIndex(of: marker) else {
+            if buffer.count >= maxPadding + marker.count { throw .synchronisationLost }
+            return false
+        }
+        guard start <= maxPadding else { throw .synchronisationLost }
+        buffer.removeFirst(start + marker.count)
+        return true
+    }
+
     static func sha1(_ parts: [UInt8]...) -> [UInt8] {
         var hasher = Insecure.SHA1()
         for part in parts { hasher.update(data: part) }

@@ -37,11 +37,7 @@ public struct MSEInitiator: Sendable {
         while true {
             switch stage {
             case .publicKey:
-                guard buffer.count >= MSECrypto.publicKeyLength else { return (send, nil) }
-                guard let secret = keys.sharedSecret(with: Array(buffer.prefix(MSECrypto.publicKeyLength))) else {
-                    throw .badPublicKey
-                }
-                buffer.removeFirst(MSECrypto.publicKeyLength)
+                guard let secret = try MSECrypto.takeSecret(from: &buffer, keys: keys) else { return (send, nil) }
                 var encrypt = MSECrypto.cipher("keyA", secret: secret, infoHash: infoHash)
                 decryptor = MSECrypto.cipher("keyB", secret: secret, infoHash: infoHash)
                 var header = MSECrypto.verificationConstant + offered.rawValue.bigEndianBytes + [0, 0] + [0, 0]
@@ -51,14 +47,9 @@ public struct MSEInitiator: Sendable {
                 marker = decryptor!.peek(MSECrypto.verificationConstant)
                 stage = .verification
             case .verification:
-                guard let start = buffer.firstIndex(of: marker) else {
-                    if buffer.count >= MSECrypto.maxPadding + marker.count { throw .synchronisationLost }
-                    return (send, nil)
-                }
-                guard start <= MSECrypto.maxPadding else { throw .synchronisationLost }
-                var constant = Array(buffer[start..<(start + marker.count)])
+                guard try MSECrypto.skipThrough(marker, in: &buffer) else { return (send, nil) }
+                var constant = marker  // the encrypted VC: run it through to keep the stream in step
                 decryptor!.apply(&constant)
-                buffer.removeFirst(start + marker.count)
                 stage = .selection
             case .selection:
                 guard buffer.count >= 6 else { return (send, nil) }

@@ -40,22 +40,12 @@ public struct MSEResponder: Sendable {
         while true {
             switch stage {
             case .publicKey:
-                guard buffer.count >= MSECrypto.publicKeyLength else { return (send, nil) }
-                guard let shared = keys.sharedSecret(with: Array(buffer.prefix(MSECrypto.publicKeyLength))) else {
-                    throw .badPublicKey
-                }
+                guard let shared = try MSECrypto.takeSecret(from: &buffer, keys: keys) else { return (send, nil) }
                 secret = shared
-                buffer.removeFirst(MSECrypto.publicKeyLength)
                 send += keys.publicKey + padding
                 stage = .marker
             case .marker:
-                let marker = MSECrypto.req1(secret)
-                guard let start = buffer.firstIndex(of: marker) else {
-                    if buffer.count >= MSECrypto.maxPadding + marker.count { throw .synchronisationLost }
-                    return (send, nil)
-                }
-                guard start <= MSECrypto.maxPadding else { throw .synchronisationLost }
-                buffer.removeFirst(start + marker.count)
+                guard try MSECrypto.skipThrough(MSECrypto.req1(secret), in: &buffer) else { return (send, nil) }
                 stage = .torrent
             case .torrent:
                 guard buffer.count >= 20 else { return (send, nil) }
