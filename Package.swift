@@ -48,6 +48,7 @@ let package = Package(
             name: "SwarmLogic",
             dependencies: [
                 "TorrentCore", "WireProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -93,10 +94,15 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio")],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "SwarmLogicTests", dependencies: ["SwarmLogic", "TorrentCore", "WireProtocol", "TestSupport"]),
+        .testTarget(
+            name: "SwarmLogicTests",
+            dependencies: ["SwarmLogic", "TorrentCore", "WireProtocol", "TestSupport",
+                           .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", "EngineAPI", "TorrentCore", "WireProtocol", "SwarmLogic", "TestSupport",
+            dependencies: ["Engine", "EngineAPI", "TorrentCore", "WireProtocol", "SwarmLogic", "Storage", "TestSupport",
+                           .product(name: "SystemPackage", package: "swift-system"),
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Fixtures"]

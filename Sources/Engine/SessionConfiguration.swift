@@ -1,3 +1,5 @@
+import EngineAPI
+import Storage
 import TorrentCore
 
 /// Settings of one engine session: where it listens and how much it may do at once.
@@ -42,37 +44,47 @@ public struct SessionConfiguration: Sendable {
     public var dht = DHTSettings()
     /// Local Service Discovery (BEP 14): multicast announces on the local network.
     public var localDiscovery = false
+    /// Bytes of pieces held in memory while they are assembled and on their way to the disk;
+    /// above it no new blocks are requested until the disk catches up.
+    public var maxPieceBufferBytes = 64 << 20
+    /// Opens a torrent's storage: its layout, its download folder, and whether the files must be
+    /// created or sized (false when every piece is already there). Files by default; tests
+    /// inject memory or a failing disk.
+    public var makeStorage: StorageFactory = SessionConfiguration.fileStorage
 
     public init() {}
+
+    /// Where a torrent's bytes live: `FileStorage` below the download folder.
+    public static let fileStorage: StorageFactory = { layout, root, prepare in
+        let storage = try FileStorage(root: root, layout: layout, mode: .readWrite)
+        if prepare { try storage.prepare() }
+        return storage
+    }
 }
 
-/// Per-torrent choices made when adding it.
-public struct TorrentOptions: Sendable {
+/// Opens a torrent's storage; see `SessionConfiguration.makeStorage`.
+public typealias StorageFactory = @Sendable (_ layout: FileLayout, _ root: String, _ prepare: Bool) throws -> any TorrentStorage
+
+/// Per-torrent choices made when adding it (from `AddOptions`, or restored from a saved session).
+struct TorrentOptions: Sendable {
     /// Keep uploading once every wanted piece is verified.
-    public var seedWhenComplete = true
+    var seedWhenComplete = true
     /// Download pieces in order (for streaming) instead of rarest first.
-    public var sequential = false
+    var sequential = false
     /// Priority per file (same order as the torrent's files); nil means all normal.
-    public var filePriorities: [FilePriority]?
+    var filePriorities: [FilePriority]?
     /// Per-torrent rate limits in bytes per second.
-    public var downloadRateLimit: Int?
-    public var uploadRateLimit: Int?
+    var downloadRateLimit: Int?
+    var uploadRateLimit: Int?
     /// Trust resume data instead of rehashing when the files are unchanged.
-    public var useResumeData = true
+    var useResumeData = true
     /// Stop seeding once uploaded / downloaded reaches this ratio; nil seeds without a goal.
-    public var ratioGoal: Double?
+    var ratioGoal: Double?
     /// Add the torrent paused.
-    public var startPaused = false
+    var startPaused = false
     /// Payload bytes moved in earlier runs, so ratios survive restarts.
-    public var earlierDownloaded = 0
-    public var earlierUploaded = 0
+    var earlierDownloaded = 0
+    var earlierUploaded = 0
 
-    public init() {}
-}
-
-/// How much a user wants one file of a torrent.
-public enum FilePriority: Int, Sendable, CaseIterable, Comparable {
-    case skip = 0, low, normal, high
-
-    public static func < (a: FilePriority, b: FilePriority) -> Bool { a.rawValue < b.rawValue }
+    init() {}
 }

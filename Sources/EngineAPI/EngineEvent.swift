@@ -5,7 +5,8 @@ public enum EngineEvent: Sendable, Equatable {
     case hashFailed(TorrentID, piece: Int)
     case failed(TorrentID, String)
     case removed(TorrentID)
-    case commandFailed(String)
+    /// A command could not be carried out; the torrent it was about, when there is one.
+    case commandFailed(TorrentID?, String)
     /// A magnet link's metadata arrived and was verified; the file list is known now.
     case metadataReceived(TorrentID, name: String)
     /// A tracker refused or could not be reached.

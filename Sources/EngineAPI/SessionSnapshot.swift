@@ -57,12 +57,13 @@ public struct DHTHealth: Sendable, Equatable {
     }
 }
 
-/// Where a torrent is in its life. (magnet) fetchingMetadata → checking → downloading → seeding
-/// (or finished when it does not seed); downloading or seeding ↔ queued when the active limits are
-/// reached; any → paused and back; a disk error → failed.
+/// Where a torrent is in its life: (magnet) fetchingMetadata → checking → queued → downloading →
+/// seeding (or finished when it does not seed); downloading or seeding ↔ queued when the active
+/// limits are reached; any → paused and back; a disk error → failed (resume retries).
 public enum TorrentPhase: Sendable, Equatable {
     /// A magnet link whose file list is still being fetched from peers.
     case fetchingMetadata
+    /// The data on disk is being hashed; `progress` is the fraction checked, 0…1.
     case checking(progress: Double)
     /// Waiting for a download or seed slot (see the session's active limits).
     case queued
@@ -73,23 +74,43 @@ public enum TorrentPhase: Sendable, Equatable {
     case failed(String)
 }
 
-/// One torrent's row.
+/// One torrent's row: everything a list, a progress line or an RPC `torrent-get` needs.
 public struct TorrentSnapshot: Sendable, Identifiable {
     public var id: TorrentID
     public var name: String
+    /// Bytes of every file (padding excluded).
     public var totalSize: Int
-    /// Fraction of wanted bytes verified, 0…1.
+    /// Bytes of the pieces the user wants (Transmission's `sizeWhenDone`).
+    public var wantedSize: Int
+    /// Wanted bytes not verified yet (`leftUntilDone`).
+    public var leftBytes: Int
+    /// Fraction of wanted bytes verified, 0…1: `1 - leftBytes / wantedSize` (1 when nothing is wanted).
     public var progress: Double
     public var phase: TorrentPhase
     public var downloadRate: Double
     public var uploadRate: Double
+    /// Payload bytes over every run of the session (for ratios) and in this run only.
     public var downloaded: Int
     public var uploaded: Int
+    public var sessionDownloaded: Int
+    public var sessionUploaded: Int
+    /// Verified pieces and all pieces (0 while a magnet's metadata is unknown).
+    public var piecesHave: Int
+    public var pieceCount: Int
+    public var fileCount: Int
+    /// Connected peers, and how many of them are seeds.
     public var peers: Int
     public var seeds: Int
+    /// Addresses known and not connected now.
+    public var peersKnown: Int
     /// Seeders and leechers the trackers report, when known.
     public var swarmSeeds: Int?
     public var swarmLeechers: Int?
+    /// Pieces that failed their hash and were fetched again; peers banned for bad data.
+    public var hashFailures: Int
+    public var bannedPeers: Int
+    /// The last tracker problem, if any.
+    public var trackerMessage: String?
     /// Seconds to completion at the current rate, when it can be guessed.
     public var eta: Double?
     public var queuePosition: Int
@@ -97,14 +118,29 @@ public struct TorrentSnapshot: Sendable, Identifiable {
     /// Whether it keeps uploading once complete, and the ratio at which it stops.
     public var seedWhenComplete: Bool
     public var ratioGoal: Double?
+    public var sequential: Bool
+    /// The folder that holds the torrent's files.
+    public var downloadDirectory: String
 
     public var ratio: Double { downloaded == 0 ? (uploaded > 0 ? .infinity : 0) : Double(uploaded) / Double(downloaded) }
+
+    /// Every wanted piece is verified (and the data is not being checked or fetched).
+    public var isComplete: Bool {
+        switch phase {
+        case .fetchingMetadata, .checking: false
+        default: leftBytes == 0
+        }
+    }
 
     public init(id: TorrentID, name: String, totalSize: Int, progress: Double, phase: TorrentPhase,
                 downloadRate: Double = 0, uploadRate: Double = 0, downloaded: Int = 0, uploaded: Int = 0,
                 peers: Int = 0, seeds: Int = 0, swarmSeeds: Int? = nil, swarmLeechers: Int? = nil,
                 eta: Double? = nil, queuePosition: Int = 0, isPrivate: Bool = false,
-                seedWhenComplete: Bool = true, ratioGoal: Double? = nil) {
+                seedWhenComplete: Bool = true, ratioGoal: Double? = nil, wantedSize: Int? = nil,
+                leftBytes: Int? = nil, sessionDownloaded: Int = 0, sessionUploaded: Int = 0, piecesHave: Int = 0,
+                pieceCount: Int = 0, fileCount: Int = 0, peersKnown: Int = 0, hashFailures: Int = 0,
+                bannedPeers: Int = 0, trackerMessage: String? = nil, sequential: Bool = false,
+                downloadDirectory: String = "") {
         self.id = id
         self.name = name
         self.totalSize = totalSize
@@ -123,5 +159,19 @@ public struct TorrentSnapshot: Sendable, Identifiable {
         self.isPrivate = isPrivate
         self.seedWhenComplete = seedWhenComplete
         self.ratioGoal = ratioGoal
+        let wanted = wantedSize ?? totalSize
+        self.wantedSize = wanted
+        self.leftBytes = leftBytes ?? Int((Double(wanted) * (1 - min(1, max(0, progress)))).rounded())
+        self.sessionDownloaded = sessionDownloaded
+        self.sessionUploaded = sessionUploaded
+        self.piecesHave = piecesHave
+        self.pieceCount = pieceCount
+        self.fileCount = fileCount
+        self.peersKnown = peersKnown
+        self.hashFailures = hashFailures
+        self.bannedPeers = bannedPeers
+        self.trackerMessage = trackerMessage
+        self.sequential = sequential
+        self.downloadDirectory = downloadDirectory
     }
 }

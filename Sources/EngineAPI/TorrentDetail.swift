@@ -69,9 +69,9 @@ public struct FileSnapshot: Sendable {
     public var size: Int
     /// Fraction verified, 0…1.
     public var progress: Double
-    public var priority: FilePriorityLevel
+    public var priority: FilePriority
 
-    public init(path: String, size: Int, progress: Double, priority: FilePriorityLevel) {
+    public init(path: String, size: Int, progress: Double, priority: FilePriority) {
         self.path = path
         self.size = size
         self.progress = progress

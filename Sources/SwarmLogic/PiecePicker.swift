@@ -180,6 +180,11 @@ public struct PiecePicker: Sendable {
         requestsByPeer[peer] ?? []
     }
 
+    /// How many requests are outstanding at `peer` (without copying them).
+    public func outstandingCount(of peer: PeerKey) -> Int {
+        requestsByPeer[peer]?.count ?? 0
+    }
+
     /// Pieces with some block requested or received but not yet verified.
     public var piecesInFlight: [PieceIndex] {
         downloads.keys.sorted().map(PieceIndex.init(checked:))

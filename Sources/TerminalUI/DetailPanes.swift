@@ -132,7 +132,7 @@ enum FilesPane {
     }
 }
 
-extension FilePriorityLevel {
+extension FilePriority {
     var name: String {
         switch self {
         case .skip: return "skip"

@@ -30,7 +30,9 @@ extension EngineEvent {
         case .hashFailed(let id, let piece): return ("\(name(id)): piece \(piece) failed the hash check", .warning)
         case .failed(let id, let reason): return ("\(name(id)) failed: \(reason)", .error)
         case .removed(let id): return ("Removed \(name(id))", .info)
-        case .commandFailed(let reason): return ("Command failed: \(reason)", .error)
+        case .commandFailed(let id, let reason):
+            if let id { return ("\(name(id)): \(reason)", .error) }
+            return ("Command failed: \(reason)", .error)
         case .metadataReceived(_, let torrentName): return ("Metadata received for \(torrentName)", .info)
         case .trackerError(let id, let url, let message): return ("\(name(id)): tracker \(url): \(message)", .warning)
         case .peerBanned(let id, let address): return ("\(name(id)): banned peer \(address)", .warning)

@@ -202,7 +202,7 @@ public final class UIController {
     private func changeFilePriority(raise: Bool) -> [EngineCommand] {
         guard let detail = state.selectedDetail, state.selectedFile < detail.files.count else { return [] }
         let file = detail.files[state.selectedFile]
-        let all = FilePriorityLevel.allCases
+        let all = FilePriority.allCases
         let next = all[min(all.count - 1, max(0, file.priority.rawValue + (raise ? 1 : -1)))]
         guard next != file.priority else { return [] }
         return [.setFilePriority(detail.id, file: state.selectedFile, next)]
@@ -332,7 +332,8 @@ public final class UIController {
             guard !text.isEmpty else { return [] }
             if text.lowercased().hasPrefix("magnet:") {
                 state.message = StatusMessage(text: "Adding magnet link", severity: .info)
-                return [.add(.magnet(text), directory: nil)]
+                // The user picks files once they are known, before any data moves.
+                return [.add(.magnet(text), options: AddOptions(pauseForFileChoice: true))]
             }
             let path = (text as NSString).expandingTildeInPath
             state.message = StatusMessage(text: "Adding \(path)", severity: .info)

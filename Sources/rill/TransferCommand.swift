@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Engine
+import EngineAPI
 import Foundation
 import Logging
 import TorrentCore
@@ -34,6 +35,9 @@ struct TransferOptions: ParsableArguments {
 
     @Option(help: "Message stream encryption: disabled, enabled (accept both, encrypt when a peer insists), preferred or required.")
     var encryption: EncryptionPolicy = .enabled
+
+    @Flag(help: "Download pieces in order (for playing a file while it downloads).")
+    var sequential = false
 
     @Flag(help: "Do not contact the torrent's trackers (use --peer addresses only).")
     var noTrackers = false
@@ -81,27 +85,27 @@ struct TransferOptions: ParsableArguments {
 
     func loadMagnet() throws -> MagnetLink {
         do {
-            var link = try MagnetLink(parsing: torrent)
-            if let select, let chosen = FileSelection.parse(select) { link.selectedFiles = chosen.map { $0 - 1 } }
-            return link
+            return try MagnetLink(parsing: torrent)
         } catch {
             throw CLIError("\(error)")
         }
     }
 
-    /// Priorities from `--select` for a torrent of `fileCount` files; nil when every file is wanted.
-    func filePriorities(fileCount: Int) throws -> [FilePriority]? {
+    /// `--select` as 0-based file indexes; nil when every file is wanted. With `fileCount`, names
+    /// beyond the torrent's files are an error.
+    func selectedFiles(fileCount: Int?) throws -> [Int]? {
         guard let select, let chosen = FileSelection.parse(select) else { return nil }
-        if let bad = chosen.first(where: { $0 > fileCount }) {
+        if let fileCount, let bad = chosen.first(where: { $0 > fileCount }) {
             throw CLIError("--select names file \(bad), but the torrent has \(fileCount) files")
         }
-        return (1...max(1, fileCount)).prefix(fileCount).map { chosen.contains($0) ? .normal : .skip }
+        return chosen.map { $0 - 1 }
     }
 
-    func loadTorrent() throws -> Metainfo {
+    /// The torrent file's bytes and what they say.
+    func loadTorrent() throws -> (bytes: [UInt8], metainfo: Metainfo) {
         let bytes = try readFileBytes(torrent, what: "torrent file")
         do {
-            return try Metainfo(bytes: bytes)
+            return (bytes, try Metainfo(bytes: bytes))
         } catch {
             throw CLIError("'\(torrent)' is not a valid torrent: \(error)")
         }
@@ -134,17 +138,18 @@ struct TransferOptions: ParsableArguments {
 }
 
 /// Runs one torrent in a session until it is done (or forever when seeding), printing progress,
-/// and stops cleanly on SIGINT or SIGTERM.
+/// and stops cleanly on SIGINT or SIGTERM. It owns the session, but drives it only through the
+/// `TorrentEngine` facade, like every other front end.
 struct TransferRunner {
     let options: TransferOptions
     let keepSeeding: Bool
     let verb: String
 
     func run() async throws {
-        let started = ContinuousClock.now
         let magnet = options.isMagnet ? try options.loadMagnet() : nil
         let loaded = magnet == nil ? try options.loadTorrent() : nil
-        for warning in loaded?.warnings ?? [] { Console.printError("rill: warning: \(warning)") }
+        for warning in loaded?.metainfo.warnings ?? [] { Console.printError("rill: warning: \(warning)") }
+        let selected = try options.selectedFiles(fileCount: loaded?.metainfo.info.files.count)
         var isFolder: ObjCBool = false
         if !FileManager.default.fileExists(atPath: options.dir, isDirectory: &isFolder) {
             do {
@@ -157,109 +162,123 @@ struct TransferRunner {
         }
 
         let session = try await Session(configuration: options.sessionConfiguration(), logger: options.makeLogger())
-        let signals = SignalWatcher()
-        let progress = ProgressLine("checking")
-        var torrentOptions = TorrentOptions()
-        torrentOptions.seedWhenComplete = keepSeeding
-        let infoHash: InfoHash
-        do {
-            if let magnet {
-                infoHash = try await session.add(magnet: magnet, downloadDirectory: options.dir, options: torrentOptions)
-            } else if let loaded {
-                torrentOptions.filePriorities = try options.filePriorities(fileCount: loaded.info.files.count)
-                infoHash = try await session.add(loaded, downloadDirectory: options.dir, options: torrentOptions) {
-                    done, total in progress.update(done: done, total: total)
-                }
-            } else {
-                throw CLIError("nothing to download")
-            }
-        } catch {
-            progress.finish()
-            await session.shutdown()
-            throw CLIError("cannot start '\(loaded?.name ?? options.torrent)': \(error)")
-        }
-        progress.finish()
-        let peers = options.peers.compactMap(PeerEndpoint.init(parsing:))
-        if !peers.isEmpty { session.addPeers(peers, to: infoHash) }
+        let engine: any TorrentEngine = session
+        let infoHash = loaded?.metainfo.infoHash ?? magnet!.infoHash
+        let name = loaded?.metainfo.name ?? magnet?.displayName ?? infoHash.hex
+        let add = AddOptions(selectedFiles: selected, seedWhenComplete: keepSeeding, sequential: options.sequential,
+                             peers: options.peers)
+        engine.perform(.add(loaded.map { .torrentData($0.bytes) } ?? .magnet(options.torrent),
+                            directory: options.dir, options: add))
         let port = await session.listeningPort
-        let shownName = loaded?.name ?? magnet?.displayName ?? infoHash.hex
-        Console.printError("rill: \(verb) \(shownName) (\(infoHash.hex)), listening on port \(port)")
-        let meta: Metainfo
-        if let loaded {
-            meta = loaded
-        } else {
-            guard let fetched = try await fetchMetadata(session, infoHash, signals: signals) else { return }
-            meta = fetched
+        Console.printError("rill: \(verb) \(name) (\(infoHash.hex)), listening on port \(port)")
+        let monitor = TransferMonitor(engine: engine, id: TorrentID(hex: infoHash.hex), name: name,
+                                      keepSeeding: keepSeeding, signals: SignalWatcher())
+        let outcome: TransferMonitor.Outcome
+        do {
+            outcome = try await monitor.run()
+        } catch {
+            await session.shutdown()
+            throw error
         }
-
-        let display = StatusDisplay()
-        var announcedComplete = false
-        var announcedFirstData = false
-        while true {
-            guard let stats = await session.stats(for: infoHash) else { break }
-            if stats.downloaded > 0 && !announcedFirstData {
-                announcedFirstData = true
-                let elapsed = (ContinuousClock.now - started).components
-                display.finish()
-                Console.printError("rill: first payload byte after "
-                    + Format.fixed(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, 2) + " s")
-            }
-            if case .failed(let reason) = stats.phase {
-                display.finish()
-                await session.shutdown()
-                throw CLIError("\(meta.name): \(reason)")
-            }
-            if stats.isComplete && !announcedComplete {
-                announcedComplete = true
-                display.show(stats, force: true)
-                display.finish()
-                Console.printError("rill: \(meta.name) is complete: \(ByteCount.format(meta.info.totalLength)) verified, "
-                    + "\(Format.grouped(stats.downloaded)) bytes downloaded this run")
-                if !keepSeeding { break }
-            }
-            display.show(stats)
-            if signals.received {
-                display.finish()
-                Console.printError("rill: stopping; resume data is saved")
-                await session.shutdown()
-                if stats.isComplete || keepSeeding { return }
-                throw ExitCode(130)
-            }
-            try await Task.sleep(for: .milliseconds(250))
-        }
+        if outcome == .interrupted { Console.printError("rill: stopping; resume data is saved") }
         await session.shutdown()
+        if outcome == .interrupted && !keepSeeding { throw ExitCode(130) }
     }
 }
 
-extension TransferRunner {
-    /// Waits for a magnet's metadata, printing how many peers are asked; nil when stopped by a signal.
-    func fetchMetadata(_ session: Session, _ infoHash: InfoHash, signals: SignalWatcher) async throws -> Metainfo? {
+/// Follows one torrent through an engine's snapshots and events until it is complete (or, when
+/// seeding, until a signal), printing what a user wants to see on standard error.
+struct TransferMonitor {
+    enum Outcome: Equatable { case complete, interrupted }
+
+    let engine: any TorrentEngine
+    let id: TorrentID
+    let name: String
+    let keepSeeding: Bool
+    let signals: SignalWatcher
+
+    func run() async throws -> Outcome {
         let started = ContinuousClock.now
-        var lastLine = ""
-        var lastPrint = ContinuousClock.now - .seconds(60)
+        let display = StatusDisplay()
+        var announcedComplete = false
+        var announcedFirstData = false
+        var fetchStarted: ContinuousClock.Instant?
+        var checkStarted: ContinuousClock.Instant?
+        var lastFetchLine = ""
+        var lastFetchPrint = ContinuousClock.now - .seconds(60)
+        var shownName = name
         while true {
-            if let meta = await session.metainfo(for: infoHash) {
-                let elapsed = (ContinuousClock.now - started).components
-                let seconds = Format.fixed(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, 1)
-                Console.printError("rill: received the metadata of \(meta.name) "
-                    + "(\(meta.info.files.count) files, \(ByteCount.format(meta.info.totalLength))) in \(seconds) s")
-                return meta
-            }
-            guard let stats = await session.stats(for: infoHash) else { throw CLIError("the torrent was removed") }
-            if case .failed(let reason) = stats.phase { throw CLIError(reason) }
-            let line = "fetching metadata from \(stats.peersConnected) peers (\(stats.peersKnown) more known)"
-            if line != lastLine || ContinuousClock.now - lastPrint >= .seconds(10) {
-                Console.printError("rill: " + line)
-                lastLine = line
-                lastPrint = ContinuousClock.now
+            for event in engine.drainEvents() {
+                switch event {
+                case .commandFailed(let about, let reason) where about == nil || about == id:
+                    display.finish()
+                    throw CLIError("cannot start '\(shownName)': \(reason)")
+                case .failed(let about, let reason) where about == id:
+                    display.finish()
+                    throw CLIError("\(shownName): \(reason)")
+                default:
+                    break
+                }
             }
             if signals.received {
-                Console.printError("rill: stopping before the metadata arrived")
-                await session.shutdown()
-                throw ExitCode(130)
+                display.finish()
+                if fetchStarted != nil { Console.printError("rill: stopping before the metadata arrived") }
+                return .interrupted
             }
-            try await Task.sleep(for: .milliseconds(100))
+            guard let row = engine.snapshot(detail: nil).torrents.first(where: { $0.id == id }) else {
+                try await Task.sleep(for: .milliseconds(100))
+                continue
+            }
+            switch row.phase {
+            case .checking:
+                // Resume data answers at once; a line is worth it only when the data is hashed.
+                if checkStarted == nil { checkStarted = ContinuousClock.now }
+                if let since = checkStarted, Self.seconds(since) >= 1 { display.show(row) }
+                try await Task.sleep(for: .milliseconds(100))
+                continue
+            case .failed(let reason):
+                display.finish()
+                throw CLIError("\(shownName): \(reason)")
+            case .fetchingMetadata:
+                if fetchStarted == nil { fetchStarted = ContinuousClock.now }
+                let line = "fetching metadata from \(row.peers) peers (\(row.peersKnown) more known)"
+                if line != lastFetchLine || ContinuousClock.now - lastFetchPrint >= .seconds(10) {
+                    Console.printError("rill: " + line)
+                    lastFetchLine = line
+                    lastFetchPrint = ContinuousClock.now
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                continue
+            default:
+                break
+            }
+            if let since = fetchStarted {
+                fetchStarted = nil
+                shownName = row.name
+                Console.printError("rill: received the metadata of \(row.name) (\(row.fileCount) files, "
+                    + "\(ByteCount.format(row.totalSize))) in \(Format.fixed(Self.seconds(since), 1)) s")
+            }
+            if row.sessionDownloaded > 0 && !announcedFirstData {
+                announcedFirstData = true
+                display.finish()
+                Console.printError("rill: first payload byte after \(Format.fixed(Self.seconds(started), 2)) s")
+            }
+            if row.isComplete && !announcedComplete {
+                announcedComplete = true
+                display.show(row, force: true)
+                display.finish()
+                Console.printError("rill: \(row.name) is complete: \(ByteCount.format(row.wantedSize)) verified, "
+                    + "\(Format.grouped(row.sessionDownloaded)) bytes downloaded this run")
+                if !keepSeeding { return .complete }
+            }
+            display.show(row)
+            try await Task.sleep(for: .milliseconds(250))
         }
+    }
+
+    private static func seconds(_ since: ContinuousClock.Instant) -> Double {
+        let elapsed = (ContinuousClock.now - since).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
     }
 }
 
@@ -351,7 +370,7 @@ final class StatusDisplay {
     private var lastPlain = ContinuousClock.now - .seconds(60)
     private var lastDraw = ContinuousClock.now - .seconds(60)
 
-    func show(_ stats: TorrentStats, force: Bool = false) {
+    func show(_ stats: TorrentSnapshot, force: Bool = false) {
         let now = ContinuousClock.now
         let line = Self.describe(stats)
         if isTerminal {
@@ -369,15 +388,16 @@ final class StatusDisplay {
         if isTerminal { Console.writeStandardError("\r\u{1B}[2K") }
     }
 
-    static func describe(_ stats: TorrentStats) -> String {
+    static func describe(_ stats: TorrentSnapshot) -> String {
+        if case .checking(let progress) = stats.phase { return "checking \(Format.fixed(progress * 100, 1))%" }
         var parts = [
             "\(Format.fixed(stats.progress * 100, 1))%",
             "↓ \(ByteCount.format(Int(stats.downloadRate)))/s",
             "↑ \(ByteCount.format(Int(stats.uploadRate)))/s",
-            "peers \(stats.peersConnected) (\(stats.seedsConnected) seeds)",
+            "peers \(stats.peers) (\(stats.seeds) seeds)",
         ]
         if let eta = stats.eta { parts.append("ETA \(Self.duration(eta))") }
-        if stats.isComplete { parts.append("seeding, \(ByteCount.format(stats.uploaded)) sent") }
+        if stats.isComplete { parts.append("seeding, \(ByteCount.format(stats.sessionUploaded)) sent") }
         if stats.hashFailures > 0 { parts.append("\(stats.hashFailures) bad pieces refetched") }
         if let message = stats.trackerMessage { parts.append(message) }
         return parts.joined(separator: "  ")

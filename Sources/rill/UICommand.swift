@@ -48,7 +48,7 @@ struct UICommand: AsyncRillCommand {
         let additions = torrents.map { argument -> EngineCommand in
             let source: AddSource = argument.hasPrefix("magnet:") ? .magnet(argument)
                 : .torrentFile(path: URL(fileURLWithPath: argument).path)
-            return .add(source, directory: dir)
+            return .add(source, directory: dir, options: AddOptions(pauseForFileChoice: true))
         }
         let restoring = Task {
             for problem in await session.restoreSavedTorrents() { log.warning("\(problem)") }

@@ -1,4 +1,8 @@
 import Engine
+import EngineAPI
+import NIOCore
+import NIOPosix
+import WireProtocol
 import Foundation
 import Storage
 import Testing
@@ -39,5 +43,60 @@ import TorrentCore
         await leecher.shutdown()
         await liar.shutdown()
         await honest.shutdown()
+    }
+}
+
+/// A peer that pushes blocks nobody asked for (here: of a file the user skipped) is counted
+/// against and, once its trust is gone, banned and dropped.
+@Suite(.timeLimit(.minutes(1))) struct UnrequestedDataTests {
+    @Test func peerSendingUnrequestedBlocksIsBanned() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let pieceLength = 32 * 1024
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "pushy",
+                                                files: [("wanted.bin", 2 * pieceLength), ("skipped.bin", 8 * pieceLength)],
+                                                pieceLength: pieceLength)
+        let wanted = try #require(meta.info.files.firstIndex { $0.path.last == "wanted.bin" })
+        let skipped = try #require(meta.info.files.firstIndex { $0.path.last == "skipped.bin" })
+        let skippedPieces = meta.info.layout.pieces(ofFile: skipped)
+        try #require(skippedPieces.count == 8)
+        let leecher = try await SwarmFixture.session(host: "127.0.0.3")
+        try await leecher.add(meta, downloadDirectory: dir.file("leech"), options: AddOptions(selectedFiles: [wanted]))
+        let id = TorrentID(hex: meta.infoHash.hex)
+        let port = await leecher.listeningPort
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let channel = try await ClientBootstrap(group: group).connect(host: "127.0.0.3", port: port).get()
+        var generator = SystemRandomNumberGenerator()
+        let handshake = PeerHandshake(reserved: [.fastExtension], infoHash: meta.infoHash,
+                                      peerID: PeerID.generate(using: &generator))
+        let encoder = PeerMessageEncoder()
+        var bytes = handshake.encoded()
+        var opening = encoder.encode(.haveAll)
+        bytes.writeBuffer(&opening)
+        var unchoke = encoder.encode(.unchoke)
+        bytes.writeBuffer(&unchoke)
+        // These pieces lie wholly in the skipped file: nobody asks for their blocks.
+        let payload = ByteBuffer(repeating: 0xAB, count: 16 * 1024)
+        for piece in skippedPieces.prefix(4) {
+            for offset in [0, 16 * 1024] {
+                var block = encoder.encode(.piece(PieceIndex(checked: piece), offset: offset, block: payload))
+                bytes.writeBuffer(&block)
+            }
+        }
+        try await channel.writeAndFlush(bytes)
+
+        var banned = false
+        for _ in 0..<200 where !banned {
+            banned = leecher.drainEvents().contains { if case .peerBanned(id, "127.0.0.1") = $0 { true } else { false } }
+            if !banned { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(banned, "the pushy peer is banned")
+        try await withTimeout(5, "the leecher hangs up") { try await channel.closeFuture.get() }
+        let row = try #require(await leecher.wait(for: id, timeout: .seconds(5)) { $0?.bannedPeers == 1 })
+        #expect(row.bannedPeers == 1)
+        #expect(row.sessionDownloaded == 0, "none of the pushed data was kept")
+        try await group.shutdownGracefully()
+        await leecher.shutdown()
     }
 }

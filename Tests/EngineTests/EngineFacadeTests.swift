@@ -89,8 +89,7 @@ import TorrentCore
         let seeder = try await SwarmFixture.session()
         _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
         let leecher = try await SwarmFixture.session()
-        var options = TorrentOptions()
-        options.filePriorities = [.normal, .skip]
+        let options = AddOptions(selectedFiles: [0])
         let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"), options: options)
         let id = TorrentID(hex: hash.hex)
         leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)

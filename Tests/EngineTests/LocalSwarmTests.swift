@@ -1,4 +1,5 @@
 import Engine
+import EngineAPI
 import Foundation
 import Storage
 import Testing
@@ -21,7 +22,7 @@ import TorrentCore
         try await withTimeout(60, "download") { try await leecher.waitUntilComplete(hash) }
         let stats = try #require(await leecher.stats(for: hash))
         #expect(stats.isComplete)
-        #expect(stats.downloaded >= meta.info.totalLength)
+        #expect(stats.sessionDownloaded >= meta.info.totalLength)
         #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
         #expect(await seeder.stats(for: hash)?.uploaded ?? 0 >= meta.info.totalLength)
         await leecher.shutdown()
@@ -65,8 +66,7 @@ import TorrentCore
         let leecher = try await SwarmFixture.session()
         _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
         let skipped = try #require(meta.info.files.firstIndex { $0.path.last == "skipped.bin" })
-        var options = TorrentOptions()
-        options.filePriorities = meta.info.files.indices.map { $0 == skipped ? .skip : .normal }
+        let options = AddOptions(selectedFiles: meta.info.files.indices.filter { $0 != skipped })
         let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"), options: options)
         leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)
         try await withTimeout(60, "download") { try await leecher.waitUntilComplete(hash) }
@@ -75,7 +75,7 @@ import TorrentCore
         #expect(FileManager.default.fileExists(atPath: dir.file("leech/album/empty.txt")), "zero-length files are created")
         let stats = try #require(await leecher.stats(for: hash))
         #expect(stats.piecesHave < stats.pieceCount, "pieces only in the skipped file stay missing")
-        #expect(stats.downloaded < meta.info.totalLength - 800_000)
+        #expect(stats.sessionDownloaded < meta.info.totalLength - 800_000)
         await leecher.shutdown()
         await seeder.shutdown()
     }
@@ -99,7 +99,7 @@ import TorrentCore
         leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)
         try await withTimeout(60, "download") { try await leecher.waitUntilComplete(hash) }
         let after = try #require(await leecher.stats(for: hash))
-        #expect(after.downloaded <= meta.info.totalLength - before.piecesHave * meta.info.pieceLength + meta.info.pieceLength,
+        #expect(after.sessionDownloaded <= meta.info.totalLength - before.piecesHave * meta.info.pieceLength + meta.info.pieceLength,
                 "only missing pieces are fetched")
         #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
         await leecher.shutdown()
@@ -127,7 +127,7 @@ import TorrentCore
         let seeder = try await Session(configuration: seedConfiguration)
         let leecher = try await Session(configuration: leechConfiguration)
         _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
-        var options = TorrentOptions()
+        var options = AddOptions()
         if kind == "torrent download" { options.downloadRateLimit = limit }
         let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"), options: options)
 

@@ -19,7 +19,7 @@ import TorrentCore
         let middle = try await SwarmFixture.session(host: "127.0.0.3")
         let leecher = try await SwarmFixture.session(host: "127.0.0.4")
         _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
-        var slow = TorrentOptions()
+        var slow = AddOptions()
         slow.downloadRateLimit = 50_000  // M stays partial, and connected to S, for the whole test
         _ = try await middle.add(meta, downloadDirectory: dir.file("middle"), options: slow)
         let seederAddress = await SwarmFixture.endpoint(of: seeder, host: "127.0.0.2")

@@ -101,8 +101,7 @@ import TorrentCore
         defer { dir.remove() }
         let meta = try SwarmFixture.makeTorrent(in: dir, name: "goal", files: [("goal.bin", 800_000)])
         let seeder = try await SwarmFixture.session()
-        var options = TorrentOptions()
-        options.ratioGoal = 1.0
+        let options = AddOptions(ratioGoal: 1.0)
         let hash = try await seeder.add(meta, downloadDirectory: dir.file("seed"), options: options)
         let id = TorrentID(hex: hash.hex)
         #expect(seeder.snapshot(detail: nil).torrents.first?.ratioGoal == 1.0)

@@ -63,7 +63,7 @@ import Testing
         let c = controller()
         _ = c.handle(.character("a"))
         for character in "magnet:?xt=urn:btih:abc" { _ = c.handle(.character(character)) }
-        #expect(c.handle(.enter) == [.add(.magnet("magnet:?xt=urn:btih:abc"), directory: nil)])
+        #expect(c.handle(.enter) == [.add(.magnet("magnet:?xt=urn:btih:abc"), options: AddOptions(pauseForFileChoice: true))])
 
         _ = c.handle(.character("a"))
         for character in "~/x.torrenX" { _ = c.handle(.character(character)) }

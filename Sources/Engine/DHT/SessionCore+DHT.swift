@@ -13,13 +13,14 @@ extension SessionCore {
     /// Torrents the DHT should find peers for: public ones that are downloading or seeding
     /// (BEP 27: never private ones).
     func dhtWantedTorrents() -> [DHTWantedTorrent] {
-        let running = torrents.values.compactMap { torrent -> DHTWantedTorrent? in
-            guard !torrent.info.isPrivate, torrent.phase == .downloading || torrent.phase == .seeding else { return nil }
-            return DHTWantedTorrent(infoHash: torrent.infoHash, peerCount: torrent.peers.count)
+        let running = registry.torrents.values.compactMap { torrent -> DHTWantedTorrent? in
+            guard !torrent.info.isPrivate, torrent.lifecycle.isRunning else { return nil }
+            return DHTWantedTorrent(infoHash: torrent.infoHash, peerCount: torrent.swarm.count)
         }
         // Magnets still fetching metadata cannot know whether they are private: a magnet link
         // is public by nature, so they look for peers too.
-        let fetching = magnets.values.map { DHTWantedTorrent(infoHash: $0.infoHash, peerCount: $0.peers.count) }
+        let fetching = registry.magnets.values.filter { !$0.isStopped }
+            .map { DHTWantedTorrent(infoHash: $0.infoHash, peerCount: $0.peerCount) }
         return running + fetching
     }
 }

@@ -6,24 +6,26 @@ import TorrentCore
 import WireProtocol
 
 /// A torrent added by magnet link whose info dictionary is still being fetched from peers
-/// (BEP 9). It dials the link's peers and any fed to it (`addCandidates`, as for a normal
-/// torrent), collects the metadata with a `MetadataAssembler`, saves it as `<hex>.torrent` in
-/// the resume folder, and then hands over to a normal `TorrentRuntime` with the peers it found.
+/// (BEP 9). It dials the link's peers and any fed to it (the same `SwarmPeers` as a torrent),
+/// collects the metadata with a `MetadataAssembler`, saves it as `<hex>.torrent` in the resume
+/// folder, and then hands over to a normal `TorrentRuntime` with the peers it found. Metadata
+/// that matches the hash but is not a valid torrent fails the magnet with the reason.
 /// Every method runs on the session's event loop.
 final class MagnetTorrent: @unchecked Sendable {
     let link: MagnetLink
     let downloadRoot: String
-    let options: TorrentOptions
+    var options: TorrentOptions
     unowned let core: SessionCore
     let id: TorrentID
     private var assembler: MetadataAssembler
-    private var candidates = PeerCandidates()
-    private(set) var peers: [PeerKey: PeerConnection] = [:]
+    private var swarm: SwarmPeers
     /// Every address that connected or was given, kept (bounded) to hand to the real torrent.
     private var knownPeers: [PeerEndpoint: PeerSource] = [:]
     private static let maxKnownPeers = 500
     private(set) var isStopped = false
     private var handedOver = false
+    /// Why it cannot go on (invalid metadata); shown until the user removes it.
+    private(set) var failure: String?
     /// The link's `tr=` trackers, announced with the info-hash alone until the metadata is known.
     private var tracker: TrackerAnnouncer?
     var trackerMessage: String?
@@ -35,6 +37,7 @@ final class MagnetTorrent: @unchecked Sendable {
         self.core = core
         id = TorrentID(hex: link.infoHash.hex)
         assembler = MetadataAssembler(infoHash: link.infoHash)
+        swarm = SwarmPeers(maxPeers: core.configuration.maxConnectionsPerTorrent, togglesEncryption: false)
         if core.configuration.useTrackers && !link.trackers.isEmpty {
             tracker = TrackerAnnouncer(tiers: link.trackers.map { [$0] }, core: core)
         }
@@ -43,19 +46,16 @@ final class MagnetTorrent: @unchecked Sendable {
     var infoHash: InfoHash { link.infoHash }
     /// The link's display name, or the hex hash until the metadata names it.
     var name: String { link.displayName ?? link.infoHash.hex }
-    /// Metadata pieces received and expected (0 while the size is unknown).
-    var progress: (received: Int, total: Int) { assembler.progress }
-    var metadataSize: Int? { assembler.totalSize }
+    var peerCount: Int { swarm.count }
 
     // MARK: - Peers
 
     /// Adds addresses to try; the same entry point as `TorrentRuntime.addCandidates`.
     func addCandidates(_ endpoints: [PeerEndpoint], source: PeerSource) {
         guard !isStopped else { return }
-        for endpoint in endpoints where !core.isOwnAddress(endpoint) {
-            candidates.add(endpoint, source: source, now: core.now)
-            remember(endpoint, source: source)
-        }
+        let usable = endpoints.filter { !core.isOwnAddress($0) }
+        swarm.add(usable, source: source, now: core.now)
+        for endpoint in usable { remember(endpoint, source: source) }
         connectToCandidates()
     }
 
@@ -65,31 +65,39 @@ final class MagnetTorrent: @unchecked Sendable {
 
     func connectToCandidates() {
         guard !isStopped else { return }
-        let room = min(core.configuration.maxConnectionsPerTorrent - peers.count, core.connectionRoom)
-        for endpoint in candidates.takeReady(room, now: core.now, excluding: []) {
-            core.connect(to: endpoint, forMagnet: self, source: candidates.source(of: endpoint))
+        let encrypted = core.configuration.encryption == .preferred || core.configuration.encryption == .required
+        for dial in swarm.takeDialable(room: core.connections.room, now: core.now, excluding: []) {
+            core.connections.dial(dial.endpoint, for: .magnet(self), source: dial.source, encrypted: encrypted)
         }
     }
 
     func connectionFailed(_ endpoint: PeerEndpoint) {
-        candidates.disconnected(endpoint, failed: true, now: core.now)
+        swarm.connectionFailed(endpoint, now: core.now)
     }
 
-    func attach(_ peer: PeerConnection) -> Bool {
-        guard !isStopped, peers.count < core.configuration.maxConnectionsPerTorrent else { return false }
-        peers[peer.key] = peer
+    /// The rest of the handshake: no bitfield (we have nothing), just the extension handshake
+    /// that asks for the metadata. Nil when the peer joined, else why not.
+    func attach(_ peer: PeerConnection) -> String? {
+        guard !isStopped else { return "the magnet is stopped" }
+        guard let handshake = peer.handshake, handshake.supportsExtensionProtocol else {
+            return "it cannot send metadata (no extension protocol)"
+        }
+        if let refusal = swarm.attach(peer) { return refusal }
         if peer.direction == .outgoing { remember(peer.endpoint, source: peer.source) }
-        return true
+        peer.send(peer.ourExtensionHandshake(torrent: nil).message)
+        if handshake.supportsFastExtension { peer.send(.haveNone) }
+        return nil
     }
 
     func peerDisconnected(_ peer: PeerConnection) {
-        guard peers.removeValue(forKey: peer.key) != nil else {
-            if peer.direction == .outgoing { candidates.disconnected(peer.endpoint, failed: true, now: core.now) }
-            return
-        }
+        guard swarm.detach(peer, useful: false, now: core.now) else { return }
         assembler.peerLeft(peer.key)
-        if peer.direction == .outgoing { candidates.disconnected(peer.endpoint, failed: true, now: core.now) }
         requestFromAll()
+    }
+
+    /// While fetching metadata only extension messages matter (the piece count is unknown).
+    func receive(_ message: PeerMessage, from peer: PeerConnection) {
+        if case .extended(let id, let payload) = message { peer.receiveExtended(id: id, payload: payload, torrent: nil) }
     }
 
     /// The peer's extension handshake arrived.
@@ -127,7 +135,7 @@ final class MagnetTorrent: @unchecked Sendable {
                 core.log.debug("\(peer.endpoint) sent metadata piece \(piece) of the wrong size; not asking it again")
             case .hashMismatch(let blamed):
                 core.log.warning("metadata for \(infoHash) did not match its info-hash; fetching it again")
-                for key in blamed { peers[key]?.close(reason: "it sent metadata that does not match the info-hash") }
+                for key in blamed { swarm[key]?.close(reason: "it sent metadata that does not match the info-hash") }
             case .complete(let rawInfo):
                 return finish(rawInfo)
             }
@@ -138,21 +146,25 @@ final class MagnetTorrent: @unchecked Sendable {
     private func requestFromAll() {
         guard !isStopped, !assembler.isComplete else { return }
         let now = core.now
-        for peer in peers.values {
+        for peer in swarm.values {
             for piece in assembler.nextRequests(for: peer.key, now: now) { peer.sendMetadata(.request(piece: piece)) }
         }
     }
 
     // MARK: - Timers
 
-    /// Once a second: expire slow requests, re-ask, dial more peers.
+    /// Once a second: expire slow requests, re-ask, keep connections alive, dial more peers.
     func tick() {
         guard !isStopped else { return }
-        for key in assembler.expireRequests(now: core.now) {
-            core.log.debug("metadata request to \(peers[key]?.endpoint.description ?? "a peer") timed out")
+        let now = core.now
+        for key in assembler.expireRequests(now: now) {
+            core.log.debug("metadata request to \(swarm[key]?.endpoint.description ?? "a peer") timed out")
         }
         requestFromAll()
-        for peer in peers.values { peer.keepAliveIfIdle() }
+        for peer in swarm.values where peer.lastSentAt.duration(to: now) > .seconds(90) {
+            peer.send(.keepAlive)
+            peer.flush()
+        }
         connectToCandidates()
         if let tracker { tracker.tick(self) }
     }
@@ -166,63 +178,51 @@ final class MagnetTorrent: @unchecked Sendable {
         do {
             info = try TorrentInfo(rawInfo: rawInfo)
         } catch {
-            // The hash matched, so the link itself names a broken torrent.
-            core.log.error("metadata of \(infoHash) matches its hash but is not a valid torrent: \(error)")
-            core.recordEvent(.failed(id, "the torrent's metadata is invalid: \(error)"))
+            // The hash matched, so the link itself names a broken torrent: say so and stay listed.
+            let reason = "its metadata matches the info-hash but is not a valid torrent: \(error)"
+            core.log.error("\(infoHash): \(reason)")
+            core.recordEvent(.failed(id, reason))
+            failure = reason
             stop()
             return
         }
         let metainfo = Metainfo(info: info, trackerTiers: link.trackers.map { [$0] }, webSeeds: link.webSeeds)
-        core.log.info("received the metadata of \(info.name) (\(rawInfo.count) bytes) from \(peers.count) peers")
+        core.log.info("received the metadata of \(info.name) (\(rawInfo.count) bytes) from \(swarm.count) peers")
         core.recordEvent(.metadataReceived(id, name: info.name))
         if options.startPaused {
             core.recordEvent(.notice(id, "\(info.files.count) files known: choose their priorities, then resume to start"))
         }
-        core.saveMetadata(metainfo)
-        let handOver = Array(knownPeers.keys).filter { !core.isOwnAddress($0) }
-        let sources = knownPeers
+        core.persistence.saveMetadata(metainfo, core: core)
+        let handOver = knownPeers.filter { !core.isOwnAddress($0.key) }.map { ($0.key, $0.value) }
         stop()
         // The magnet stays listed (as fetching) until the torrent replaces it, so lookups never miss both.
         var options = self.options
-        options.filePriorities = Self.priorities(options.filePriorities, selected: link.selectedFiles,
-                                                 fileCount: info.files.count)
-        core.addTorrent(metainfo, downloadDirectory: downloadRoot, options: options, announce: false)
+        options.filePriorities = TorrentAdder.priorities(options.filePriorities, selected: link.selectedFiles,
+                                                         fileCount: info.files.count)
+        TorrentAdder.addTorrent(metainfo, downloadDirectory: downloadRoot, options: options, announce: false,
+                                peers: handOver, in: core)
             .assumeIsolated().whenComplete { [self, core, infoHash] result in
                 // Removed by the user while the data was being checked: the torrent goes too.
                 let stillWanted = core.magnet(for: infoHash) === self
-                core.removeMagnet(infoHash)
+                core.registry.removeMagnet(infoHash)
                 switch result {
-                case .success:
-                    guard let torrent = core.torrent(for: info.infoHash) else { return }
+                case .success(let torrent):
                     guard stillWanted else {
-                        core.remove(infoHash)
+                        core.registry.removeTorrent(infoHash)
                         _ = torrent.stop()
                         return
                     }
-                    var bySource: [PeerSource: [PeerEndpoint]] = [:]
-                    for endpoint in handOver { bySource[sources[endpoint] ?? .manual, default: []].append(endpoint) }
-                    for (source, endpoints) in bySource { torrent.addCandidates(endpoints, source: source) }
                 case .failure(let error):
                     core.log.error("cannot start \(info.name) after fetching its metadata: \(error)")
-                    core.recordEvent(.failed(TorrentID(hex: info.infoHash.hex), "cannot start: \(error)"))
+                    core.recordEvent(.failed(id, "cannot start: \(error)"))
                 }
             }
-    }
-
-    /// The file priorities once the file list is known: the caller's own if they fit, else the
-    /// link's `so=` selection (others skipped), else nil (all normal).
-    static func priorities(_ given: [FilePriority]?, selected: [Int]?, fileCount: Int) -> [FilePriority]? {
-        if let given, given.count == fileCount { return given }
-        guard let selected else { return nil }
-        var out = [FilePriority](repeating: .skip, count: fileCount)
-        for index in selected where index >= 0 && index < fileCount { out[index] = .normal }
-        return out
     }
 
     /// Closes every connection; the magnet does nothing more.
     func stop() {
         isStopped = true
-        for peer in peers.values { peer.close(reason: "magnet stopped") }
+        for peer in swarm.values { peer.close(reason: "magnet stopped") }
     }
 
     // MARK: - Front end
@@ -231,31 +231,25 @@ final class MagnetTorrent: @unchecked Sendable {
         let (received, total) = assembler.progress
         return TorrentSnapshot(
             id: id, name: name, totalSize: 0, progress: total == 0 ? 0 : Double(received) / Double(total),
-            phase: .fetchingMetadata, downloadRate: 0, uploadRate: 0, downloaded: 0, uploaded: 0,
-            peers: peers.count, seeds: 0, swarmSeeds: nil, swarmLeechers: nil, eta: nil,
-            queuePosition: core.queue.position(of: infoHash) ?? 0, isPrivate: false)
+            phase: failure.map { .failed($0) } ?? .fetchingMetadata, peers: swarm.count,
+            queuePosition: core.registry.queue.position(of: infoHash) ?? 0,
+            seedWhenComplete: options.seedWhenComplete, ratioGoal: options.ratioGoal, wantedSize: 0, leftBytes: 0,
+            peersKnown: swarm.knownNotConnected, hashFailures: assembler.hashFailures,
+            bannedPeers: assembler.skipped.count, trackerMessage: trackerMessage, sequential: options.sequential,
+            downloadDirectory: downloadRoot)
     }
 
     func detail() -> TorrentDetail {
-        let now = core.now
-        let rows = peers.values.map { peer in
+        let rows = swarm.values.map { peer in
             var flags: PeerFlags = []
             if peer.direction == .incoming { flags.insert(.incoming) }
+            if peer.isEncrypted { flags.insert(.encrypted) }
             return PeerSnapshot(address: peer.endpoint.description, client: peer.clientName, flags: flags,
-                                downloadRate: peer.downloadRate.rate(at: now), uploadRate: peer.uploadRate.rate(at: now),
-                                progress: 0, requestsInFlight: 0, source: peer.source.rawValue)
+                                downloadRate: 0, uploadRate: 0, progress: 0, requestsInFlight: 0,
+                                source: peer.source.rawValue)
         }.sorted { $0.address < $1.address }
-        return TorrentDetail(id: id, peers: rows, files: [], trackers: trackerSnapshot(), pieces: PieceMap(states: [], availability: []))
-    }
-
-    func trackerSnapshot() -> [TrackerSnapshot] { tracker?.snapshot(at: core.now) ?? [] }
-
-    func stats() -> TorrentStats {
-        TorrentStats(
-            infoHash: infoHash, name: name, phase: .fetchingMetadata, piecesHave: 0, pieceCount: 0, bytesLeft: 0,
-            downloaded: 0, uploaded: 0, downloadRate: 0, uploadRate: 0, peersConnected: peers.count,
-            seedsConnected: 0, peersKnown: candidates.notConnectedCount, hashFailures: assembler.hashFailures,
-            bannedPeers: assembler.skipped.count, isComplete: false, trackerMessage: trackerMessage)
+        return TorrentDetail(id: id, peers: rows, files: [], trackers: tracker?.snapshot(at: core.now) ?? [],
+                             pieces: PieceMap(states: [], availability: []))
     }
 }
 

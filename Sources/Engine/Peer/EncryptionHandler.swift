@@ -164,7 +164,7 @@ final class EncryptionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         stage = .failed
         for (_, promise) in waitingWrites { promise?.fail(ChannelError.ioOnClosedChannel) }
         waitingWrites = []
-        connection.fail(reason: "encrypted handshake failed: \(reason)")
+        connection.close(reason: "encrypted handshake failed: \(reason)")
         context.close(promise: nil)
     }
 

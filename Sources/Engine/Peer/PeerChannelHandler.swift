@@ -32,13 +32,13 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        connection.fail(reason: String(describing: error))
+        connection.close(reason: String(describing: error))
         context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, case .inputClosed = event {
-            connection.fail(reason: "the peer closed the connection")
+            connection.close(reason: "the peer closed the connection")
             context.close(promise: nil)
         }
         context.fireUserInboundEventTriggered(event)

@@ -43,6 +43,8 @@ struct SavedTorrent: Codable, Equatable {
     var uploaded: Int
     /// The magnet link of a torrent whose metadata had not arrived yet.
     var magnet: String?
+    /// Downloads in piece order (absent in files written before it existed).
+    var sequential: Bool? = nil
 }
 
 enum SavedSessionError: Error, CustomStringConvertible {

@@ -1,71 +1,64 @@
 import EngineAPI
 import Foundation
+internal import NIOCore
 import Storage
 import SwarmLogic
 import TorrentCore
 
+/// What front-end commands do to one torrent. State changes go through the lifecycle.
 extension TorrentRuntime {
     /// Stops all transfers but keeps the torrent, its verified pieces and its known peers.
-    func pause() {
-        guard phase != .paused, phase != .stopped else { return }
-        if case .failed = phase { return }
-        phase = .paused
-        for peer in peers.values { peer.close(reason: "torrent paused") }
-        saveResume()
-        core.applyQueue()
-    }
+    func pause() { handle(.pause) }
 
     /// Back in line: it runs as soon as the queue has a slot for it (at once without limits).
-    func resume() {
-        guard phase == .paused else { return }
-        phase = picker.isComplete && !seedWhenComplete ? .finished : .queued
-        core.applyQueue()
-    }
+    /// A failed torrent (say, the disk was full) tries again.
+    func resume() { handle(.resume) }
 
-    func setFilePriority(_ file: Int, _ level: FilePriorityLevel) throws {
+    func setSeeding(_ seeding: Bool) { handle(.setSeeding(seeding)) }
+
+    func setFilePriority(_ file: Int, _ priority: FilePriority) throws {
         guard filePriorities.indices.contains(file) else { throw CommandError("no file \(file) in \(info.name)") }
-        filePriorities[file] = FilePriority(rawValue: level.rawValue) ?? .normal
+        filePriorities[file] = priority
         picker.setFilePriorities(filePriorities.map(Self.piecePriority), layout: info.layout)
         refreshWantedBytes()
-        if picker.isComplete, phase == .downloading {
-            complete()
-        } else if !picker.isComplete, phase == .seeding || phase == .finished {
-            phase = .queued
-            core.applyQueue()
-        }
-        for peer in peers.values { peer.updateInterest() }
+        handle(picker.isComplete ? .completed : .becameIncomplete)
+        for peer in swarm.values { updateInterest(peer) }
     }
 
-    func setSeeding(_ seeding: Bool) {
-        seedWhenComplete = seeding
-        guard picker.isComplete, phase == .seeding || phase == .finished || phase == .queued else { return }
-        if seeding {
-            if phase == .finished { phase = .queued }
-        } else {
-            phase = .finished
-            for peer in peers.values { peer.close(reason: "seeding turned off") }
-        }
-        core.applyQueue()
+    func setRateLimits(download: Int?, upload: Int?) {
+        downloadLimit = download.flatMap { $0 > 0 ? TokenBucket(rate: $0) : nil }
+        uploadLimit = upload.flatMap { $0 > 0 ? TokenBucket(rate: $0) : nil }
+        if downloadLimit != nil || uploadLimit != nil { core.startRateTicker() }
+    }
+
+    func setSequential(_ sequential: Bool) {
+        self.sequential = sequential
+        picker.sequential = sequential
     }
 
     /// Hashes the data on disk again; only matching pieces count as verified afterwards.
-    func recheck() {
-        let resumeTo = phase
-        phase = .checking
-        for peer in peers.values { peer.close(reason: "rechecking") }
+    func recheck() { handle(.recheckStarted) }
+
+    func startRecheck() {
         let info = self.info
         let root = downloadRoot
-        core.diskPool.runIfActive(eventLoop: core.loop) {
-            try DataChecker.check(info: info, root: root, resume: nil).verified
+        let loop = core.loop
+        let report: PieceHasher.Progress = { [self] done, total in
+            loop.execute { self.handle(.recheckProgress(total == 0 ? 1 : Double(done) / Double(total))) }
+        }
+        core.diskPool.runIfActive(eventLoop: loop) {
+            try DataChecker.check(info: info, root: root, resume: nil, progress: report).verified
         }.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let verified):
-                resetPicker(verified: verified)
-                phase = resumeTo == .paused ? .paused : picker.isComplete && !seedWhenComplete ? .finished : .queued
-                saveResume()
-                core.applyQueue()
+                picker = Self.makePicker(info: info, filePriorities: filePriorities, sequential: sequential,
+                                         verified: verified)
+                refreshWantedBytes()
+                assembly.discardAll()
+                trust.forgetFailedCopies()
+                handle(.recheckFinished(complete: picker.isComplete))
             case .failure(let error):
-                phase = .failed("recheck failed: \(error)")
+                handle(.fail("recheck failed: \(error)"))
             }
         }
     }

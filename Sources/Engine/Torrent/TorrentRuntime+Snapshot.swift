@@ -3,29 +3,19 @@ import SwarmLogic
 import TorrentCore
 
 extension TorrentRuntime {
-    /// The torrent's row for the front end.
-    func snapshotRow(at now: SwarmInstant) -> TorrentSnapshot {
-        var stats = self.stats()
-        if phase != .downloading && phase != .seeding {
-            // Paused, queued or done: nothing moves, whatever the last seconds' average says.
-            stats.downloadRate = 0
-            stats.uploadRate = 0
-        }
-        let wanted = max(1, wantedBytes)
-        let progress = phase == .checking ? 0 : 1 - Double(stats.bytesLeft) / Double(wanted)
-        return TorrentSnapshot(
-            id: id, name: info.name, totalSize: info.totalLength, progress: min(1, max(0, progress)),
-            phase: Self.phase(of: stats.phase), downloadRate: stats.downloadRate, uploadRate: stats.uploadRate,
-            downloaded: totalDownloaded, uploaded: totalUploaded, peers: stats.peersConnected,
-            seeds: stats.seedsConnected, swarmSeeds: tracker?.seeders, swarmLeechers: tracker?.leechers,
-            eta: stats.eta, queuePosition: core.queue.position(of: infoHash) ?? 0, isPrivate: info.isPrivate,
-            seedWhenComplete: seedWhenComplete, ratioGoal: ratioGoal)
+    /// Payload bytes moved over all runs.
+    var totalDownloaded: Int { earlierDownloadedBytes + downloaded }
+    var totalUploaded: Int { earlierUploadedBytes + uploaded }
+
+    /// Uploaded over downloaded; a torrent we had from the start counts its size as downloaded.
+    var ratio: Double {
+        Double(totalUploaded) / Double(max(1, max(totalDownloaded, wantedBytes)))
     }
 
-    private static func phase(of phase: TorrentStats.Phase) -> TorrentPhase {
-        switch phase {
-        case .fetchingMetadata: .fetchingMetadata
-        case .checking: .checking(progress: 0)
+    /// The front end's phase for the lifecycle's state (a stopped torrent is no longer listed).
+    var phase: TorrentPhase {
+        switch lifecycle.state {
+        case .checking(let progress): .checking(progress: progress)
         case .queued: .queued
         case .downloading: .downloading
         case .seeding: .seeding
@@ -35,31 +25,47 @@ extension TorrentRuntime {
         }
     }
 
-    /// Recounts `wantedBytes`; call whenever piece priorities change.
-    func refreshWantedBytes() {
-        var total = 0
-        for piece in 0..<pieceCount where picker.priorities[piece] != .skip { total += pieceSize(piece) }
-        wantedBytes = total
+    /// The torrent's row for the front end.
+    func snapshotRow(at now: SwarmInstant) -> TorrentSnapshot {
+        // Paused, queued or done: nothing moves, whatever the last seconds' average says.
+        let moving = lifecycle.isRunning
+        let down = moving ? downloadRate.rate(at: now) : 0
+        let up = moving ? uploadRate.rate(at: now) : 0
+        let checking = if case .checking = lifecycle.state { true } else { false }
+        let progress = wantedBytes == 0 ? 1 : 1 - Double(leftBytes) / Double(wantedBytes)
+        let eta: Double? = leftBytes > 0 && down > 1 ? Double(leftBytes) / down : nil
+        return TorrentSnapshot(
+            id: id, name: info.name, totalSize: info.totalLength, progress: checking ? 0 : min(1, max(0, progress)),
+            phase: phase, downloadRate: down, uploadRate: up, downloaded: totalDownloaded, uploaded: totalUploaded,
+            peers: swarm.count, seeds: swarm.values.count { $0.session?.isSeed == true },
+            swarmSeeds: tracker?.seeders, swarmLeechers: tracker?.leechers, eta: eta,
+            queuePosition: core.registry.queue.position(of: infoHash) ?? 0, isPrivate: info.isPrivate,
+            seedWhenComplete: seedWhenComplete, ratioGoal: ratioGoal, wantedSize: wantedBytes, leftBytes: leftBytes,
+            sessionDownloaded: downloaded, sessionUploaded: uploaded, piecesHave: picker.have.setCount,
+            pieceCount: pieceCount, fileCount: info.files.count, peersKnown: swarm.knownNotConnected,
+            hashFailures: hashFailures, bannedPeers: trust.banned.count, trackerMessage: trackerMessage,
+            sequential: sequential, downloadDirectory: downloadRoot)
     }
 
     /// Peers, files, trackers and the piece map, for the torrent the front end is looking at.
     func detail(at now: SwarmInstant) -> TorrentDetail {
-        let peerRows = peers.values.map { peer -> PeerSnapshot in
+        let peerRows = swarm.values.map { peer -> PeerSnapshot in
             var flags: PeerFlags = []
-            if peer.amInterested { flags.insert(.weAreInterested) }
-            if peer.amChoking { flags.insert(.weChoke) }
-            if peer.peerInterested { flags.insert(.peerInterested) }
-            if peer.peerChoking { flags.insert(.peerChokes) }
-            if peer.isSnubbed { flags.insert(.snubbed) }
+            let session = peer.session
+            if session?.amInterested == true { flags.insert(.weAreInterested) }
+            if session?.amChoking ?? true { flags.insert(.weChoke) }
+            if session?.peerInterested == true { flags.insert(.peerInterested) }
+            if session?.peerChoking ?? true { flags.insert(.peerChokes) }
+            if session?.isSnubbed(at: now) == true { flags.insert(.snubbed) }
             if peer.direction == .incoming { flags.insert(.incoming) }
-            if peer.isOptimistic { flags.insert(.optimistic) }
-            if peer.isSeed { flags.insert(.seed) }
+            if session?.isOptimistic == true { flags.insert(.optimistic) }
+            if session?.isSeed == true { flags.insert(.seed) }
             if peer.isEncrypted { flags.insert(.encrypted) }
             return PeerSnapshot(
                 address: peer.endpoint.description, client: peer.clientName, flags: flags,
-                downloadRate: peer.downloadRate.rate(at: now), uploadRate: peer.uploadRate.rate(at: now),
-                progress: pieceCount == 0 ? 0 : Double(peer.has.setCount) / Double(pieceCount),
-                requestsInFlight: peer.requestsInFlight.count, source: peer.source.rawValue)
+                downloadRate: session?.downloadRate.rate(at: now) ?? 0, uploadRate: session?.uploadRate.rate(at: now) ?? 0,
+                progress: pieceCount == 0 ? 0 : Double(session?.has.setCount ?? 0) / Double(pieceCount),
+                requestsInFlight: picker.outstandingCount(of: peer.key), source: peer.source.rawValue)
         }.sorted { $0.downloadRate + $0.uploadRate > $1.downloadRate + $1.uploadRate }
 
         let have = picker.have
@@ -68,7 +74,7 @@ extension TorrentRuntime {
             let pieces = info.layout.pieces(ofFile: index)
             let done = pieces.isEmpty ? 1 : Double(pieces.count { have[$0] }) / Double(pieces.count)
             return FileSnapshot(path: file.displayPath, size: file.length, progress: done,
-                                priority: Self.level(of: filePriorities[index]))
+                                priority: filePriorities[index])
         }
 
         var states = [UInt8](repeating: PieceMap.State.missing.rawValue, count: pieceCount)
@@ -86,9 +92,5 @@ extension TorrentRuntime {
         }
         return TorrentDetail(id: id, peers: peerRows, files: files, trackers: tracker?.snapshot(at: now) ?? [],
                              pieces: PieceMap(states: states, availability: availability))
-    }
-
-    static func level(of priority: FilePriority) -> FilePriorityLevel {
-        FilePriorityLevel(rawValue: priority.rawValue) ?? .normal
     }
 }

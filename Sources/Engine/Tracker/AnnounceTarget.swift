@@ -10,9 +10,3 @@ protocol AnnounceTarget: AnyObject {
     var trackerMessage: String? { get set }
     func addCandidates(_ endpoints: [PeerEndpoint], source: PeerSource)
 }
-
-extension TorrentRuntime: AnnounceTarget {
-    var announceTotals: (uploaded: Int, downloaded: Int, left: Int, isSeeding: Bool) {
-        (uploaded, downloaded, stats().bytesLeft, isSeeding)
-    }
-}

@@ -1,4 +1,5 @@
 import Engine
+import EngineAPI
 import Foundation
 import Logging
 import TorrentCore
@@ -11,6 +12,7 @@ final class DemoSwarm: @unchecked Sendable {
     let session: Session
     let folder: String
     let infoHash: InfoHash
+    var id: TorrentID { TorrentID(hex: infoHash.hex) }
     private var seeders: [Session?]
     /// The data folder of each seeder.
     private let roots: [String]
@@ -51,7 +53,7 @@ final class DemoSwarm: @unchecked Sendable {
             let swarm = DemoSwarm(session: session, folder: folder, metainfo: metainfo, seeders: seeders,
                                   roots: roots, log: log)
             try FileManager.default.createDirectory(atPath: folder + "/download", withIntermediateDirectories: true)
-            _ = try await session.add(metainfo, downloadDirectory: folder + "/download")
+            session.perform(.add(.torrentData(metainfo.torrentBytes()), directory: folder + "/download"))
             await swarm.introduce()
             swarm.startFlapping()
             return swarm
@@ -81,7 +83,7 @@ final class DemoSwarm: @unchecked Sendable {
         configuration.downloadRateLimit = 128 * 1024
         configuration.clientName = "demo-seeder-\(index + 1)"
         let seeder = try await Session(configuration: configuration, logger: log)
-        _ = try await seeder.add(metainfo, downloadDirectory: root)
+        seeder.perform(.add(.torrentData(metainfo.torrentBytes()), directory: root))
         return seeder
     }
 
@@ -93,9 +95,9 @@ final class DemoSwarm: @unchecked Sendable {
             guard let seeder else { continue }
             if index % 2 == 0 {
                 let port = UInt16(await seeder.listeningPort)
-                session.addPeers([PeerEndpoint(host: "127.0.0.\(index + 2)", port: port)], to: infoHash)
+                session.perform(.addPeer(id, host: "127.0.0.\(index + 2)", port: Int(port)))
             } else {
-                seeder.addPeers([downloader], to: infoHash)
+                seeder.perform(.addPeer(id, host: downloader.host, port: Int(downloader.port)))
             }
         }
     }
@@ -122,7 +124,7 @@ final class DemoSwarm: @unchecked Sendable {
                     await back.shutdown()
                     return
                 }
-                back.addPeers([PeerEndpoint(host: "127.0.0.1", port: UInt16(await session.listeningPort))], to: infoHash)
+                back.perform(.addPeer(id, host: "127.0.0.1", port: await session.listeningPort))
             }
         }
     }

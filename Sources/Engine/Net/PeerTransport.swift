@@ -1,0 +1,42 @@
+internal import NIOCore
+internal import NIOPosix
+import TorrentCore
+
+/// How peer connections reach the network. A transport accepts incoming channels and opens
+/// outgoing ones; either way the caller's `initializer` gives the channel the same pipeline
+/// (MSE/PE, the frame decoder, `PeerChannelHandler`), so nothing above the channel knows which
+/// transport carries it. TCP today; uTP (BEP 29) plugs in here next.
+protocol PeerTransport: Sendable {
+    /// Shown in logs and, later, in the peers pane.
+    var name: String { get }
+
+    func listen(host: String, port: Int, on group: EventLoopGroup,
+                initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<Channel>
+
+    func connect(to endpoint: PeerEndpoint, on loop: EventLoop, timeout: TimeAmount,
+                 initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<Channel>
+}
+
+/// Peer connections over TCP, with Nagle off (requests are small and latency-bound).
+struct TCPTransport: PeerTransport {
+    var name: String { "tcp" }
+
+    func listen(host: String, port: Int, on group: EventLoopGroup,
+                initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<Channel> {
+        ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer(initializer)
+            .bind(host: host, port: port)
+    }
+
+    func connect(to endpoint: PeerEndpoint, on loop: EventLoop, timeout: TimeAmount,
+                 initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<Channel> {
+        ClientBootstrap(group: loop)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer(initializer)
+            .connect(host: endpoint.host, port: Int(endpoint.port))
+    }
+}

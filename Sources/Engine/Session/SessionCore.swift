@@ -1,0 +1,236 @@
+import EngineAPI
+import Logging
+internal import NIOCore
+internal import NIOPosix
+import Storage
+import SwarmLogic
+import TorrentCore
+import WireProtocol
+
+/// Wires one session together. It owns the event loop that runs every torrent and peer, the
+/// disk pools, the clock, and the parts that each do one job:
+/// - `connections` (ConnectionManager): listening, dialling, connection caps;
+/// - `registry` (TorrentRegistry): torrents, magnets, the queue;
+/// - `dispatcher` (CommandDispatcher): front-end commands;
+/// - `publisher` + `events`: what front ends read;
+/// - `persistence` (SessionPersistence): the remembered torrent list;
+/// - the DHT nodes and LSD (`SessionCore+DHT.swift`).
+/// Everything mutable is touched only on `loop`.
+final class SessionCore: @unchecked Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let loop: EventLoop
+    /// Hashing and reads for uploads.
+    let diskPool: NIOThreadPool
+    /// One thread for piece writes (see `PieceVerifier`).
+    let writePool: NIOThreadPool
+    let configuration: SessionConfiguration
+    let peerID: PeerID
+    let log: Logger
+    let resumeStore: ResumeStore?
+    private let origin = ContinuousClock.now
+    var random = SystemRandomNumberGenerator()
+
+    let events = EventLog()
+    let publisher = SnapshotPublisher()
+    let dispatcher = CommandDispatcher()
+    let registry = TorrentRegistry()
+    let persistence: SessionPersistence
+    private(set) var connections: ConnectionManager!
+    private(set) var trackerClient: TrackerClient?
+    /// Session-wide rate limits (token buckets), when set.
+    var downloadLimit: TokenBucket?
+    var uploadLimit: TokenBucket?
+    /// `stopped` announces still on their way when the session shuts down.
+    var pendingGoodbyes: [EventLoopFuture<Void>] = []
+    /// Bytes free where torrents are downloaded by default, refreshed every few seconds.
+    private(set) var freeDiskSpace: Int?
+    private var ticks = 0
+    private var ticker: RepeatedTask?
+    private var rateTicker: RepeatedTask?
+    private var publishing: RepeatedTask?
+    /// The DHT node, when the DHT is on (see `SessionCore+DHT.swift`), and the IPv6 one (BEP 32).
+    var dht: DHTNode?
+    var dht6: DHTNode?
+    /// Local Service Discovery, when on.
+    var lsd: LocalDiscovery?
+
+    init(configuration: SessionConfiguration, logger: Logger) {
+        self.configuration = configuration
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = group.next()
+        diskPool = NIOThreadPool(numberOfThreads: max(1, configuration.diskThreads))
+        diskPool.start()
+        writePool = NIOThreadPool(numberOfThreads: 1)
+        writePool.start()
+        var generator = SystemRandomNumberGenerator()
+        peerID = PeerID.generate(using: &generator)
+        log = logger
+        resumeStore = configuration.resumeFolder.map { ResumeStore(folder: $0) }
+        persistence = SessionPersistence(folder: configuration.persistTorrents ? configuration.resumeFolder : nil)
+        downloadLimit = configuration.downloadRateLimit.map { TokenBucket(rate: $0) }
+        uploadLimit = configuration.uploadRateLimit.map { TokenBucket(rate: $0) }
+        registry.maxActiveDownloads = configuration.maxActiveDownloads
+        registry.maxActiveSeeds = configuration.maxActiveSeeds
+        if configuration.useTrackers {
+            trackerClient = TrackerClient(eventLoopGroup: group)
+        }
+        connections = ConnectionManager(core: self, transport: TCPTransport())
+    }
+
+    var now: SwarmInstant { SwarmInstant(ContinuousClock.now, since: origin) }
+    var listeningPort: Int { connections.listeningPort }
+
+    // MARK: - Start and stop
+
+    func start() -> EventLoopFuture<Void> {
+        connections.listen().map { [self] in
+            freeDiskSpace = FreeSpace.bytesAvailable(at: configuration.downloadDirectory)
+            ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in tick() }
+            if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
+            publishing = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(250)) { [self] _ in
+                publishSnapshot()
+            }
+            log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")
+        }.flatMap { [self] in
+            startDiscovery()  // DHT and LSD, when on
+        }
+    }
+
+    /// Once a second: every torrent and magnet ticks; the remembered list is saved when it changed.
+    private func tick() {
+        for torrent in registry.torrents.values { torrent.tick() }
+        for magnet in registry.magnets.values { magnet.tick() }
+        ticks += 1
+        if ticks % 5 == 0 { freeDiskSpace = FreeSpace.bytesAvailable(at: configuration.downloadDirectory) }
+        if ticks % 60 == 0 { persistence.changed() }  // transfer totals
+        persistence.saveIfNeeded(self)
+    }
+
+    /// While any rate limit is set, peers held back by one get another chance every 100 ms.
+    func startRateTicker() {
+        guard rateTicker == nil else { return }
+        rateTicker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
+            for torrent in registry.torrents.values { torrent.rateTick() }
+        }
+    }
+
+    func shutdown() -> EventLoopFuture<Void> {
+        ticker?.cancel()
+        rateTicker?.cancel()
+        publishing?.cancel()
+        for magnet in registry.magnets.values { magnet.stop() }
+        let saved = persistence.saveIfNeeded(self, force: true)
+        let discoveryStopped = stopDiscovery()
+        let stops = registry.torrents.values.map { $0.stop() } + [discoveryStopped] + (saved.map { [$0] } ?? [])
+        return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
+            // Trackers get a few seconds to hear our `stopped`; we do not wait longer.
+            let promise = loop.makePromise(of: Void.self)
+            var done = false
+            let timeout = loop.assumeIsolated().scheduleTask(in: .seconds(3)) {
+                if !done { done = true; promise.succeed(()) }
+            }
+            EventLoopFuture.andAllComplete(pendingGoodbyes, on: loop).assumeIsolated().whenComplete { _ in
+                timeout.cancel()
+                if !done { done = true; promise.succeed(()) }
+            }
+            return promise.futureResult
+        }.flatMap { [self] in
+            connections.close()
+        }.recover { _ in }
+    }
+
+    /// Stops the threads; after `shutdown`, or when starting failed.
+    func closePools() async {
+        try? await diskPool.shutdownGracefully()
+        try? await writePool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+    }
+
+    // MARK: - Events and snapshots
+
+    func recordEvent(_ event: EngineEvent) {
+        events.record(event)
+    }
+
+    /// Builds the front end's view of the session and makes it the one `snapshot` returns.
+    func publishSnapshot() {
+        let wanted = publisher.wantedDetail
+        let now = self.now
+        var rows: [TorrentSnapshot] = []
+        var down = 0.0
+        var up = 0.0
+        var detail: TorrentDetail?
+        for torrent in registry.torrents.values {
+            let row = torrent.snapshotRow(at: now)
+            down += row.downloadRate
+            up += row.uploadRate
+            rows.append(row)
+            if torrent.id == wanted { detail = torrent.detail(at: now) }
+        }
+        for magnet in registry.magnets.values where registry.torrents[magnet.infoHash] == nil {
+            rows.append(magnet.snapshotRow())
+            if magnet.id == wanted { detail = magnet.detail() }
+        }
+        for (hash, pending) in registry.checking where registry.magnets[hash] == nil {
+            rows.append(TorrentSnapshot(id: TorrentID(hex: hash.hex), name: pending.name, totalSize: pending.size,
+                                        progress: 0, phase: .checking(progress: pending.progress),
+                                        queuePosition: registry.queue.position(of: hash) ?? registry.queue.ids.count,
+                                        fileCount: pending.fileCount, downloadDirectory: pending.directory))
+        }
+        rows.sort { $0.queuePosition < $1.queuePosition }
+        let (seconds, attoseconds) = now.offset.components
+        publisher.publish(SessionSnapshot(
+            torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
+            downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
+            connections: connections.count, uptime: Double(seconds) + Double(attoseconds) / 1e18,
+            freeDiskSpace: freeDiskSpace, maxActiveDownloads: registry.maxActiveDownloads,
+            maxActiveSeeds: registry.maxActiveSeeds, dht: dhtHealth(at: now)))
+    }
+
+    /// Sets or clears the session-wide rate limits.
+    func setRateLimits(download: Int?, upload: Int?) {
+        downloadLimit = download.flatMap { $0 > 0 ? TokenBucket(rate: $0) : nil }
+        uploadLimit = upload.flatMap { $0 > 0 ? TokenBucket(rate: $0) : nil }
+        if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
+    }
+
+    // MARK: - Lookups used by discovery and connections
+
+    func torrent(for infoHash: InfoHash) -> TorrentRuntime? { registry.torrents[infoHash] }
+    func magnet(for infoHash: InfoHash) -> MagnetTorrent? { registry.magnets[infoHash] }
+
+    /// Feeds peer addresses to the torrent or magnet with this info-hash (DHT, LSD, the user);
+    /// false when the session has neither.
+    @discardableResult
+    func addCandidates(_ endpoints: [PeerEndpoint], to infoHash: InfoHash, source: PeerSource) -> Bool {
+        if let torrent = torrent(for: infoHash) {
+            torrent.addCandidates(endpoints, source: source)
+        } else if let magnet = magnet(for: infoHash) {
+            magnet.addCandidates(endpoints, source: source)
+        } else {
+            return false
+        }
+        return true
+    }
+
+    /// True for an address that is this session itself (trackers list the announcer too).
+    func isOwnAddress(_ endpoint: PeerEndpoint) -> Bool { connections.isOwnAddress(endpoint) }
+
+    /// The torrent queue changed (a torrent paused, finished, was added or removed): let the
+    /// first torrents in queue order run up to the active limits, and remember the new state.
+    func queueChanged() {
+        registry.applyQueue()
+        persistence.changed()
+    }
+}
+
+/// A torrent being added, shown while its data is checked.
+struct PendingCheck {
+    let name: String
+    let size: Int
+    let fileCount: Int
+    let directory: String
+    var progress = 0.0
+    /// Peers given while the data was checked, tried once the torrent starts.
+    var peers: [PeerEndpoint] = []
+}

@@ -1,0 +1,157 @@
+import EngineAPI
+import Foundation
+internal import NIOCore
+import TorrentCore
+
+/// Remembers the session's torrents between runs: `session.json` (queue order and each
+/// torrent's choices) and `<info-hash>.torrent` files in the resume folder, written off the loop.
+/// Also keeps metadata fetched for magnet links, so a restart need not fetch it again.
+final class SessionPersistence: @unchecked Sendable {
+    /// Where remembered torrents live; nil when this session remembers none.
+    let folder: String?
+    private var dirty = false
+
+    init(folder: String?) {
+        self.folder = folder
+    }
+
+    /// Notes that the remembered list is out of date; the next tick writes it.
+    func changed() {
+        if folder != nil { dirty = true }
+    }
+
+    /// The session as it should be remembered now.
+    func savedSession(_ core: SessionCore) -> SavedSession {
+        var saved = SavedSession()
+        for hash in core.registry.queue.ids {
+            if let torrent = core.registry.torrents[hash] {
+                saved.torrents.append(SavedTorrent(
+                    infoHash: hash.hex, downloadDirectory: torrent.downloadRoot, paused: torrent.isPaused,
+                    seedWhenComplete: torrent.seedWhenComplete, ratioGoal: torrent.ratioGoal,
+                    filePriorities: torrent.filePriorities.map(\.rawValue),
+                    downloaded: torrent.totalDownloaded, uploaded: torrent.totalUploaded,
+                    sequential: torrent.sequential))
+            } else if let magnet = core.registry.magnets[hash] {
+                saved.torrents.append(SavedTorrent(
+                    infoHash: hash.hex, downloadDirectory: magnet.downloadRoot, paused: false,
+                    seedWhenComplete: magnet.options.seedWhenComplete, ratioGoal: magnet.options.ratioGoal,
+                    filePriorities: magnet.options.filePriorities?.map(\.rawValue) ?? [], downloaded: 0, uploaded: 0,
+                    magnet: magnet.link.description, sequential: magnet.options.sequential))
+            }
+        }
+        return saved
+    }
+
+    /// Writes the remembered list off the loop when it changed (or always, with `force`).
+    @discardableResult
+    func saveIfNeeded(_ core: SessionCore, force: Bool = false) -> EventLoopFuture<Void>? {
+        guard let folder, dirty || force else { return nil }
+        dirty = false
+        let saved = savedSession(core)
+        let log = core.log
+        return core.diskPool.runIfActive(eventLoop: core.loop) {
+            do { try saved.save(to: folder) } catch { log.warning("cannot save the session in \(folder): \(error)") }
+        }
+    }
+
+    /// Stores a torrent's `.torrent` file so the session can bring it back after a restart.
+    func rememberTorrentFile(_ metainfo: Metainfo, core: SessionCore) {
+        guard let folder else { return }
+        Self.writeTorrentFile(metainfo, in: folder, replacing: false, core: core)
+    }
+
+    func forgetTorrentFile(_ infoHash: InfoHash) {
+        guard let folder else { return }
+        try? FileManager.default.removeItem(atPath: Self.torrentFilePath(folder: folder, hex: infoHash.hex))
+    }
+
+    // MARK: - Fetched metadata (kept whenever there is a resume folder)
+
+    /// The saved metadata of `infoHash`, when a file is there and really is that torrent.
+    func savedMetadata(for infoHash: InfoHash, core: SessionCore) -> Metainfo? {
+        guard let resume = core.configuration.resumeFolder else { return nil }
+        let path = Self.torrentFilePath(folder: resume, hex: infoHash.hex)
+        guard let data = FileManager.default.contents(atPath: path),
+              let metainfo = try? Metainfo(bytes: Array(data)), metainfo.infoHash == infoHash
+        else { return nil }
+        return metainfo
+    }
+
+    /// Writes fetched metadata as a `.torrent` file (on the disk pool).
+    func saveMetadata(_ metainfo: Metainfo, core: SessionCore) {
+        guard let resume = core.configuration.resumeFolder else { return }
+        Self.writeTorrentFile(metainfo, in: resume, replacing: true, core: core)
+    }
+
+    /// Writes `<info-hash>.torrent` into `folder` atomically, off the loop; an existing file is
+    /// kept unless `replacing`.
+    static func writeTorrentFile(_ metainfo: Metainfo, in folder: String, replacing: Bool, core: SessionCore) {
+        let bytes = metainfo.torrentBytes()
+        let path = torrentFilePath(folder: folder, hex: metainfo.infoHash.hex)
+        let log = core.log
+        core.diskPool.submit { _ in
+            if !replacing, FileManager.default.fileExists(atPath: path) { return }
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                log.warning("cannot store \(metainfo.name)'s torrent file in \(folder): \(error)")
+            }
+        }
+    }
+
+    static func torrentFilePath(folder: String, hex: String) -> String {
+        URL(fileURLWithPath: folder).appendingPathComponent(hex + ".torrent").path
+    }
+
+    // MARK: - Restoring
+
+    /// Brings back the remembered torrents in their old order; one sentence per torrent that
+    /// could not return.
+    func restore(into core: SessionCore) async -> [String] {
+        guard let folder else { return [] }
+        let saved: SavedSession
+        do {
+            guard let found = try SavedSession.load(from: folder) else { return [] }
+            saved = found
+        } catch {
+            return ["\(error)"]
+        }
+        var problems: [String] = []
+        for entry in saved.torrents {
+            let path = Self.torrentFilePath(folder: folder, hex: entry.infoHash)
+            var options = TorrentOptions()
+            options.seedWhenComplete = entry.seedWhenComplete
+            options.ratioGoal = entry.ratioGoal
+            options.sequential = entry.sequential ?? false
+            do {
+                if let magnet = entry.magnet, !FileManager.default.fileExists(atPath: path) {
+                    let link = try MagnetLink(parsing: magnet)
+                    try await core.loop.submit {
+                        try TorrentAdder.addMagnet(link, downloadDirectory: entry.downloadDirectory, options: options,
+                                                   in: core)
+                    }.get()
+                    continue
+                }
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CommandError("its torrent file '\(path)' is missing")
+                }
+                let metainfo = try Metainfo(bytes: Array(data))
+                options.startPaused = entry.paused
+                options.earlierDownloaded = entry.downloaded
+                options.earlierUploaded = entry.uploaded
+                if entry.filePriorities.count == metainfo.info.files.count {
+                    options.filePriorities = entry.filePriorities.map { FilePriority(rawValue: $0) ?? .normal }
+                }
+                let chosen = options
+                _ = try await core.loop.flatSubmit {
+                    TorrentAdder.addTorrent(metainfo, downloadDirectory: entry.downloadDirectory, options: chosen,
+                                            in: core)
+                }.get()
+            } catch {
+                problems.append("cannot restore torrent \(entry.infoHash): \(error)")
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,82 @@
+import EngineAPI
+import Foundation
+internal import NIOCore
+import Storage
+import TorrentCore
+
+/// Adds torrents to a session: checks a torrent's data on the disk pool (trusting resume data
+/// when the files are unchanged) while it shows as "checking", then registers and starts it;
+/// or registers a magnet link that fetches its metadata first. Runs on the session's loop.
+enum TorrentAdder {
+    /// Checks the data, then adds and starts the torrent; the future fails on a duplicate or a disk error.
+    static func addTorrent(_ metainfo: Metainfo, downloadDirectory: String, options: TorrentOptions,
+                           announce: Bool = true, peers: [(PeerEndpoint, PeerSource)] = [],
+                           in core: SessionCore) -> EventLoopFuture<TorrentRuntime> {
+        let info = metainfo.info
+        let hash = info.infoHash
+        let registry = core.registry
+        if registry.torrents[hash] != nil || registry.checking[hash] != nil {
+            return core.loop.makeFailedFuture(SessionError.duplicateTorrent(hash))
+        }
+        // The front end sees the torrent while its data is checked.
+        registry.checking[hash] = PendingCheck(name: info.name, size: info.totalLength, fileCount: info.files.count,
+                                               directory: downloadDirectory)
+        registry.reserveQueuePlace(hash)
+        let loop = core.loop
+        let report: PieceHasher.Progress = { done, total in
+            loop.execute { registry.checking[hash]?.progress = total == 0 ? 1 : Double(done) / Double(total) }
+        }
+        let resume = options.useResumeData ? core.resumeStore : nil
+        let makeStorage = core.configuration.makeStorage
+        let prepared = core.diskPool.runIfActive(eventLoop: loop) { () throws -> (any TorrentStorage, Bitfield) in
+            let result = try DataChecker.check(info: info, root: downloadDirectory, resume: resume,
+                                               threads: PieceHasher.defaultThreads, progress: report)
+            let storage = try makeStorage(info.layout, downloadDirectory, !result.verified.isComplete)
+            return (storage, result.verified)
+        }
+        return prepared.flatMapThrowing { storage, verified in
+            let peers = peers + (registry.checking[hash]?.peers ?? []).map { ($0, PeerSource.manual) }
+            registry.checking[hash] = nil
+            if registry.torrents[hash] != nil { throw SessionError.duplicateTorrent(hash) }
+            let torrent = TorrentRuntime(metainfo: metainfo, downloadRoot: downloadDirectory, options: options,
+                                         core: core, storage: storage, verified: verified)
+            registry.insert(torrent)
+            core.persistence.rememberTorrentFile(metainfo, core: core)
+            if announce { core.recordEvent(.added(torrent.id, name: info.name)) }
+            core.discoveryTorrentAdded(torrent)
+            core.queueChanged()
+            var bySource: [PeerSource: [PeerEndpoint]] = [:]
+            for (endpoint, source) in peers { bySource[source, default: []].append(endpoint) }
+            for (source, endpoints) in bySource { torrent.addCandidates(endpoints, source: source) }
+            torrent.tick()
+            core.publishSnapshot()
+            return torrent
+        }.flatMapErrorThrowing { error in
+            registry.checking[hash] = nil
+            throw error
+        }
+    }
+
+    /// Starts fetching a magnet link's metadata; the torrent shows at once as fetching metadata.
+    static func addMagnet(_ link: MagnetLink, downloadDirectory: String, options: TorrentOptions,
+                          extraPeers: [PeerEndpoint] = [], in core: SessionCore) throws {
+        if core.registry.contains(link.infoHash) { throw SessionError.duplicateTorrent(link.infoHash) }
+        let magnet = MagnetTorrent(link: link, downloadRoot: downloadDirectory, options: options, core: core)
+        core.registry.insert(magnet)
+        core.persistence.changed()
+        core.discoveryMagnetAdded(link.infoHash)
+        core.recordEvent(.added(magnet.id, name: magnet.name))
+        magnet.addCandidates(link.peers + extraPeers, source: .manual)
+        core.publishSnapshot()
+    }
+
+    /// The file priorities once the file list is known: the caller's own if they fit, else the
+    /// selection (others skipped), else nil (all normal).
+    static func priorities(_ given: [FilePriority]?, selected: [Int]?, fileCount: Int) -> [FilePriority]? {
+        if let given, given.count == fileCount { return given }
+        guard let selected else { return nil }
+        var out = [FilePriority](repeating: .skip, count: fileCount)
+        for index in selected where index >= 0 && index < fileCount { out[index] = .normal }
+        return out
+    }
+}

@@ -1,0 +1,75 @@
+import SwarmLogic
+import TorrentCore
+
+/// Every torrent of the session, by info-hash: running torrents, magnets still fetching their
+/// metadata, torrents whose data is being checked before they start, and the queue order that
+/// decides which may run. Loop-confined.
+final class TorrentRegistry: @unchecked Sendable {
+    private(set) var torrents: [InfoHash: TorrentRuntime] = [:]
+    private(set) var magnets: [InfoHash: MagnetTorrent] = [:]
+    /// Torrents being added whose data is still being checked.
+    var checking: [InfoHash: PendingCheck] = [:]
+    /// The order in which torrents get download and seed slots.
+    var queue = QueueOrder<InfoHash>()
+    var maxActiveDownloads: Int?
+    var maxActiveSeeds: Int?
+
+    /// Whether the session already has this info-hash in any form.
+    func contains(_ infoHash: InfoHash) -> Bool {
+        torrents[infoHash] != nil || magnets[infoHash] != nil || checking[infoHash] != nil
+    }
+
+    /// Info-hashes of every torrent and magnet, for peer sources that look them up (DHT, LSD, MSE).
+    var allInfoHashes: [InfoHash] { Array(torrents.keys) + Array(magnets.keys) }
+
+    /// Where a peer that names `infoHash` in its handshake belongs.
+    func owner(for infoHash: InfoHash) -> PeerOwner? {
+        if let torrent = torrents[infoHash] { return .torrent(torrent) }
+        if let magnet = magnets[infoHash], !magnet.isStopped { return .magnet(magnet) }
+        return nil
+    }
+
+    /// Queue position; a torrent keeps the place its magnet had.
+    func reserveQueuePlace(_ infoHash: InfoHash) {
+        if queue.position(of: infoHash) == nil { queue.append(infoHash) }
+    }
+
+    func insert(_ torrent: TorrentRuntime) {
+        torrents[torrent.infoHash] = torrent
+        reserveQueuePlace(torrent.infoHash)
+    }
+
+    func insert(_ magnet: MagnetTorrent) {
+        magnets[magnet.infoHash] = magnet
+        reserveQueuePlace(magnet.infoHash)
+    }
+
+    func removeTorrent(_ infoHash: InfoHash) {
+        torrents[infoHash] = nil
+        if magnets[infoHash] == nil { queue.remove(infoHash) }
+    }
+
+    /// Drops a magnet; one that became a torrent keeps its place in the queue.
+    func removeMagnet(_ infoHash: InfoHash) {
+        magnets[infoHash] = nil
+        if torrents[infoHash] == nil && checking[infoHash] == nil { queue.remove(infoHash) }
+    }
+
+    /// Moves a torrent in the queue; true when the order changed.
+    func move(_ infoHash: InfoHash, _ move: QueueOrder<InfoHash>.Move) -> Bool {
+        queue.move(infoHash, move)
+    }
+
+    /// Runs the first torrents in queue order up to the active limits and makes the rest wait.
+    func applyQueue() {
+        var candidates: [QueueSlots.Candidate<InfoHash>] = []
+        for (position, hash) in queue.ids.enumerated() {
+            guard let kind = torrents[hash]?.queueKind else { continue }
+            candidates.append(QueueSlots.Candidate(id: hash, position: position, kind: kind))
+        }
+        let active = QueueSlots.active(candidates, maxDownloads: maxActiveDownloads, maxSeeds: maxActiveSeeds)
+        // Stop first, so the connections they free are there for the ones that start.
+        for candidate in candidates where !active.contains(candidate.id) { torrents[candidate.id]?.setActive(false) }
+        for candidate in candidates where active.contains(candidate.id) { torrents[candidate.id]?.setActive(true) }
+    }
+}

@@ -1,0 +1,264 @@
+internal import NIOCore
+import SwarmLogic
+import TorrentCore
+import WireProtocol
+
+/// A torrent's peers: dialling, attaching, and carrying out what each peer's `PeerSession`
+/// asks for — the picker's availability, requests, uploads, choking.
+extension TorrentRuntime {
+    // MARK: - Dialling
+
+    func addCandidates(_ endpoints: [PeerEndpoint], source: PeerSource) {
+        swarm.add(endpoints.filter { !core.isOwnAddress($0) }, source: source, now: core.now)
+        connectToCandidates()
+    }
+
+    /// Dials known addresses while there is room for more connections.
+    func connectToCandidates() {
+        guard lifecycle.isRunning else { return }
+        for dial in swarm.takeDialable(room: core.connections.room, now: core.now, excluding: trust.banned) {
+            let encrypted = switch core.configuration.encryption {
+            case .disabled: false
+            case .enabled: dial.encrypted
+            case .preferred, .required: true
+            }
+            core.connections.dial(dial.endpoint, for: .torrent(self), source: dial.source, encrypted: encrypted)
+        }
+    }
+
+    func connectionFailed(_ endpoint: PeerEndpoint) {
+        swarm.connectionFailed(endpoint, now: core.now)
+    }
+
+    // MARK: - Joining and leaving
+
+    /// A peer finished its handshake; nil when it joined, else why not.
+    func attach(_ peer: PeerConnection) -> String? {
+        guard lifecycle.isRunning else { return "the torrent is not running" }
+        guard !trust.isBanned(peer.endpoint.host) else { return "banned for bad data" }
+        guard let handshake = peer.handshake else { return "no handshake" }
+        if let refusal = swarm.attach(peer) { return refusal }
+        let now = core.now
+        peer.session = PeerSession(key: peer.key, pieceLength: info.pieceLength, totalLength: info.totalLength,
+                                   supportsFast: handshake.supportsFastExtension,
+                                   supportsExtensions: handshake.supportsExtensionProtocol, at: now)
+        if handshake.supportsExtensionProtocol { peer.send(peer.ourExtensionHandshake(torrent: self).message) }
+        let have = picker.have
+        if handshake.supportsFastExtension && have.isComplete {
+            peer.send(.haveAll)
+        } else if handshake.supportsFastExtension && have.isEmpty {
+            peer.send(.haveNone)
+        } else if !have.isEmpty {
+            peer.send(.bitfield(have.bytes))
+        }
+        // BEP 5: tell a DHT-speaking peer where our DHT node listens.
+        if handshake.supportsDHT, !info.isPrivate, let dht = core.dhtNode(reaching: peer.endpoint.host),
+           let port = UInt16(exactly: dht.port), port > 0 {
+            peer.send(.port(port))
+        }
+        peer.session?.noteSent(at: now)
+        return nil
+    }
+
+    func peerDisconnected(_ peer: PeerConnection) {
+        let moved = (peer.session?.downloadRate.total ?? 0) > 0 || (peer.session?.uploadRate.total ?? 0) > 0
+        guard swarm.detach(peer, useful: moved || isSeeding, now: core.now) else { return }
+        picker.peerLeft(peer.key)
+        // Requests it held go back to the others.
+        fillAllRequests()
+    }
+
+    // MARK: - Messages
+
+    func receive(_ message: PeerMessage, from peer: PeerConnection) {
+        guard let actions = peer.session?.receive(message, at: core.now, weHave: picker.have) else { return }
+        carry(actions, for: peer)
+    }
+
+    /// Does what a peer's session asked for, in order; stops at a disconnect.
+    func carry(_ actions: [PeerAction], for peer: PeerConnection) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                peer.send(message)
+            case .disconnect(let reason):
+                peer.close(reason: reason)
+                return
+            case .peerHas(let piece):
+                picker.peerHas(peer.key, piece: piece)
+                if peerIsUseless(peer) { return peer.close(reason: "both sides are seeds") }
+                updateInterest(peer)
+            case .peerHasBitfield(let pieces, let replacingEarlier):
+                // Out of order (aria2 resends its bitfield as it progresses): the peer's whole truth.
+                if replacingEarlier { picker.peerLeft(peer.key) }
+                if pieces.isComplete { picker.peerHasAll(peer.key) } else { picker.peerHasBitfield(peer.key, pieces) }
+                if peerIsUseless(peer) { return peer.close(reason: "both sides are seeds") }
+                updateInterest(peer)
+            case .block(let request, let data):
+                receivedBlock(request, data: data, from: peer)
+                fillRequests(peer)
+            case .requestRejected(let request):
+                picker.requestCancelled(request, by: peer.key)
+                fillRequests(peer)
+            case .chokedUs:
+                picker.releaseRequests(of: peer.key)
+            case .mayRequest:
+                fillRequests(peer)
+            case .becameInterested:
+                // Fill a free upload slot at once rather than waiting for the next choke round.
+                let unchoked = swarm.values.count { $0.session.map { !$0.amChoking && !$0.isOptimistic } ?? false }
+                if unchoked < core.configuration.uploadSlots { setChoked(peer, false) }
+            case .uploadQueued:
+                serveUploads(peer)
+            case .extended(let id, let payload):
+                peer.receiveExtended(id: id, payload: payload, torrent: self)
+            case .dhtPort(let port):
+                // BEP 5: the peer runs a DHT node there; ping it so it can join our table.
+                if port > 0 && !info.isPrivate {
+                    core.dhtNode(reaching: peer.endpoint.host)?.ping(PeerEndpoint(host: peer.endpoint.host, port: port))
+                }
+            }
+        }
+    }
+
+    /// A seed talking to a torrent that only uploads has nothing to trade.
+    private func peerIsUseless(_ peer: PeerConnection) -> Bool {
+        isSeeding && peer.session?.isSeed == true
+    }
+
+    func wants(anyOf pieces: Bitfield) -> Bool {
+        guard isDownloading else { return false }
+        for (index, byte) in pieces.bytes.enumerated() where byte != 0 {
+            for bit in 0..<8 {
+                let piece = index * 8 + bit
+                if piece < pieceCount, byte & (0x80 >> UInt8(bit)) != 0, !picker.have[piece],
+                   picker.priorities[piece].isWanted {
+                    return true
+                }
+            }
+        }
+        return false
+    }
+
+    /// Recomputes whether the peer has something we want, telling it when that changes.
+    func updateInterest(_ peer: PeerConnection) {
+        guard let has = peer.session?.has else { return }
+        let interested = wants(anyOf: has)
+        if let actions = peer.session?.setInterested(interested, at: core.now) { carry(actions, for: peer) }
+        if interested { fillRequests(peer) }
+    }
+
+    // MARK: - Requests
+
+    /// Asks the peer for more blocks when fewer than its pipeline depth are outstanding.
+    func fillRequests(_ peer: PeerConnection) {
+        guard mayRequest, let session = peer.session, session.amInterested, let offered = session.offeredPieces()
+        else { return }
+        let now = core.now
+        let depth = session.pipelineDepth(at: now, pipeline: pipeline)
+        let outstanding = picker.outstandingCount(of: peer.key)
+        // Refill in batches: each pick scans the torrent's pieces.
+        guard outstanding <= depth - max(1, depth / 4) else { return }
+        let allowed = requestAllowance(blocks: depth - outstanding)
+        guard allowed > 0 else { return }
+        let blocks = picker.pickBlocks(for: peer.key, peerHas: offered, count: allowed, now: now, using: &core.random)
+        guard !blocks.isEmpty, let actions = peer.session?.requested(blocks, at: now) else { return }
+        carry(actions, for: peer)
+    }
+
+    func fillAllRequests() {
+        guard mayRequest else { return }
+        for peer in swarm.values {
+            fillRequests(peer)
+            peer.flush()
+        }
+    }
+
+    /// How many of `blocks` block requests the download rate limits allow now (spending them).
+    func requestAllowance(blocks: Int) -> Int {
+        var allowed = blocks
+        let now = core.now
+        if downloadLimit != nil { allowed = downloadLimit!.takeUnits(of: picker.blockSize, upTo: allowed, at: now) }
+        if core.downloadLimit != nil {
+            allowed = core.downloadLimit!.takeUnits(of: picker.blockSize, upTo: allowed, at: now)
+        }
+        return allowed
+    }
+
+    // MARK: - Uploads
+
+    private static let maxConcurrentReads = 8
+
+    /// Reads queued blocks from disk and sends them, a few at a time, within the upload limits.
+    func serveUploads(_ peer: PeerConnection) {
+        while peer.state == .active, peer.uploadsReading < Self.maxConcurrentReads,
+              (peer.session?.queuedUploads ?? 0) > 0, mayUpload(bytes: picker.blockSize),
+              let request = peer.session?.nextUpload() {
+            peer.uploadsReading += 1
+            verifier.read(request.piece.value, offset: request.offset, length: request.length, on: core.loop)
+                .assumeIsolated().whenComplete { [self] result in
+                    peer.uploadsReading -= 1
+                    guard peer.state == .active else { return }
+                    switch result {
+                    case .success(let data):
+                        peer.send(.piece(request.piece, offset: request.offset, block: data))
+                        peer.session?.uploaded(request, at: core.now)
+                        countUpload(request.length)
+                        serveUploads(peer)
+                    case .failure(let error):
+                        core.log.warning("\(info.name): cannot read a block for upload: \(error)")
+                        if let actions = peer.session?.uploadFailed(request, at: core.now) { carry(actions, for: peer) }
+                    }
+                    peer.flush()
+                }
+        }
+    }
+
+    /// Spends upload allowance for one block; false when a rate limit says wait.
+    func mayUpload(bytes: Int) -> Bool {
+        let now = core.now
+        if uploadLimit != nil, !uploadLimit!.take(bytes, at: now) { return false }
+        if core.uploadLimit != nil, !core.uploadLimit!.take(bytes, at: now) { return false }
+        return true
+    }
+
+    // MARK: - Choking
+
+    func setChoked(_ peer: PeerConnection, _ choked: Bool, optimistic: Bool = false) {
+        guard let actions = peer.session?.setChoked(choked, optimistic: optimistic, at: core.now) else { return }
+        carry(actions, for: peer)
+        peer.flush()
+    }
+
+    func chokeRound() {
+        let now = core.now
+        let samples = swarm.values.compactMap { peer -> PeerSample? in
+            guard let session = peer.session else { return nil }
+            return PeerSample(key: peer.key, downloadRate: session.downloadRate.rate(at: now),
+                              uploadRate: session.uploadRate.rate(at: now), isInterested: session.peerInterested,
+                              isSnubbed: session.isSnubbed(at: now), isUnchoked: !session.amChoking,
+                              lastUnchokedAt: session.lastUnchokedAt)
+        }
+        let decision = Choker.decide(samples, slots: core.configuration.uploadSlots, seeding: isSeeding,
+                                     optimistic: &optimistic, now: now, using: &core.random)
+        for peer in swarm.values {
+            setChoked(peer, !decision.unchoked.contains(peer.key), optimistic: decision.optimistic == peer.key)
+        }
+    }
+
+    // MARK: - Peer exchange (BEP 11)
+
+    /// Tells each PEX-capable peer about the others (at most once a minute each; see `PexState`).
+    /// Nothing on private torrents.
+    func exchangePeers() {
+        guard !info.isPrivate else { return }
+        let current = swarm.values.compactMap { peer -> PexMessage.Peer? in
+            guard peer.state == .active, let endpoint = peer.dialableEndpoint else { return nil }
+            var flags: PexFlags = []
+            if peer.session?.isSeed == true { flags.insert(.seed) }
+            if peer.direction == .outgoing { flags.insert(.reachable) }
+            return PexMessage.Peer(endpoint, flags: flags)
+        }
+        for peer in swarm.values where peer.pex != nil { peer.exchangePeers(current: current, mayExchange: true) }
+    }
+}

@@ -1,0 +1,96 @@
+internal import NIOCore
+import SwarmLogic
+import TorrentCore
+import WireProtocol
+
+/// A block's way from a peer to the disk: the picker says whether to keep it, `PieceAssembly`
+/// copies it into its piece, a complete piece is hashed and written by `PieceVerifier`, and the
+/// outcome updates the picker, peer trust and the peers (`have`).
+extension TorrentRuntime {
+    func receivedBlock(_ request: BlockRequest, data: ByteBuffer, from peer: PeerConnection) {
+        let piece = request.piece.value
+        // Over the memory bound a block for a piece not started is dropped; its request times out.
+        guard assembly.accepts(piece: piece) else { return }
+        let arrival = picker.blockReceived(request, from: peer.key)
+        for key in arrival.cancelFrom {
+            if let other = swarm[key], let actions = other.session?.cancel(request, at: core.now) {
+                carry(actions, for: other)
+            }
+        }
+        switch arrival {
+        case .duplicate:
+            return
+        case .unexpected:
+            // Data we would never ask for (a skipped piece, a wrong offset or length).
+            countAgainst(peer, by: 1, why: "sent a block nobody asked for")
+            return
+        case .expected, .lateAfterCancel:
+            break
+        }
+        countDownload(request.length)
+        assembly.store(request, data: data, pieceSize: pieceSize(piece))
+        if case .readyToVerify = picker.blockWritten(request), let bytes = assembly.takeForVerifying(piece) {
+            verify(piece: piece, data: bytes)
+        }
+    }
+
+    private func verify(piece: Int, data: [UInt8]) {
+        let size = data.count
+        verifier.verifyAndWrite(piece: piece, data: data, on: core.loop).assumeIsolated().whenComplete { [self] result in
+            assembly.finished(size: size)
+            switch result {
+            case .success(.verified):
+                pieceVerified(piece, data: data)
+            case .success(.hashMismatch):
+                pieceFailed(piece, data: data)
+            case .success(.writeFailed(let error)):
+                picker.pieceFailed(PieceIndex(checked: piece))
+                handle(.fail("cannot write to disk: \(error)"))
+            case .failure(let error):
+                picker.pieceFailed(PieceIndex(checked: piece))
+                handle(.fail("disk pool stopped: \(error)"))
+            }
+            fillAllRequests()
+        }
+    }
+
+    private func pieceVerified(_ piece: Int, data: [UInt8]) {
+        let index = PieceIndex(checked: piece)
+        guard !picker.have[piece] else { return }
+        let contributors = Set(picker.contributors(of: index).compactMap { swarm[$0]?.endpoint.host })
+        ban(trust.pieceVerified(piece, data: data, contributors: contributors, blockSize: picker.blockSize))
+        picker.pieceVerified(index)
+        pieceNoLongerMissing(piece)
+        resumeDirty = true
+        let now = core.now
+        for peer in swarm.values {
+            if let actions = peer.session?.announceHave(index, at: now) { carry(actions, for: peer) }
+        }
+        if picker.isComplete { handle(.completed) }
+    }
+
+    private func pieceFailed(_ piece: Int, data: [UInt8]) {
+        hashFailures += 1
+        let index = PieceIndex(checked: piece)
+        let senders = picker.blockSources(of: index).map { key in key.flatMap { swarm[$0]?.endpoint.host } }
+        picker.pieceFailed(index)
+        core.log.warning("piece \(piece) of \(info.name) failed its hash check; fetching it again")
+        core.recordEvent(.hashFailed(id, piece: piece))
+        ban(trust.pieceFailed(piece, data: data, senders: senders))
+    }
+
+    /// Protocol misbehaviour short of a broken stream: it costs the peer's address trust.
+    func countAgainst(_ peer: PeerConnection, by amount: Int, why: String) {
+        core.log.debug("\(peer.endpoint) \(why)")
+        if trust.strike(peer.endpoint.host, by: amount) { ban([peer.endpoint.host]) }
+    }
+
+    /// Closes every connection from addresses just banned.
+    private func ban(_ hosts: Set<String>) {
+        for host in hosts {
+            core.log.warning("banning \(host): it sent data for several pieces that failed their hash")
+            core.recordEvent(.peerBanned(id, address: host))
+            for peer in swarm.values where peer.endpoint.host == host { peer.close(reason: "banned for bad data") }
+        }
+    }
+}
