@@ -53,6 +53,8 @@ public final class Session: Sendable {
         if let done = try? await core.loop.submit({ core.shutdown() }).get() {
             try? await done.get()
         }
+        // Tracker exchanges still running end before the loop does.
+        await core.offLoopTasks.cancelAll()
         await core.trackerClient?.shutdown()
         await core.closePools()
     }

@@ -14,6 +14,11 @@ public struct SessionConfiguration: Sendable {
     public var maxConnectionsPerTorrent = 80
     /// Outgoing connections still connecting or handshaking.
     public var maxHalfOpen = 32
+    /// Open connections from or to one IP address, so one host cannot take every slot.
+    public var maxConnectionsPerIP = 8
+    /// When a torrent (or the session) is full, a newcomer takes the place of a peer that has
+    /// been connected this long with neither side interested and no data either way.
+    public var idlePeerEvictionAge: Duration = .seconds(60)
     /// Regular upload slots per torrent (one optimistic slot comes on top).
     public var uploadSlots = 4
     /// Bytes per second for all torrents together; nil means unlimited.

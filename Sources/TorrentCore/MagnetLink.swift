@@ -149,13 +149,18 @@ public enum MagnetLinkError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .notAMagnetLink: return "not a magnet link (it must start with 'magnet:?')"
         case .missingInfoHash: return "the magnet link has no 'xt=urn:btih:' info-hash"
-        case .badInfoHash(let text): return "the magnet link's info-hash '\(text)' is not 40 hex or 32 base32 characters"
+        case .badInfoHash(let text): return "the magnet link's info-hash '\(Self.clip(text))' is not 40 hex or 32 base32 characters"
         case .conflictingInfoHashes: return "the magnet link names two different info-hashes"
-        case .badEncoding(let key): return "the magnet link's '\(key)' value has a broken %-escape or is not UTF-8"
-        case .badPeer(let text): return "the magnet link's peer '\(text)' is not HOST:PORT"
-        case .badSelection(let text): return "the magnet link's file selection 'so=\(text)' is not a list like 0,2,4-6"
+        case .badEncoding(let key): return "the magnet link's '\(Self.clip(key))' value has a broken %-escape or is not UTF-8"
+        case .badPeer(let text): return "the magnet link's peer '\(Self.clip(text))' is not HOST:PORT"
+        case .badSelection(let text): return "the magnet link's file selection 'so=\(Self.clip(text))' is not a list like 0,2,4-6"
         case .v2OnlyNotSupported: return "the magnet link is for a BitTorrent v2-only torrent, which rill does not support yet"
         }
+    }
+
+    /// An echoed value cut to a readable length: a hostile link can be megabytes long.
+    static func clip(_ text: String, limit: Int = 64) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "… (\(text.utf8.count) bytes)"
     }
 }
 

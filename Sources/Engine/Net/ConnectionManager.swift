@@ -15,6 +15,8 @@ final class ConnectionManager: @unchecked Sendable {
     /// Open connections (any state) and outgoing ones still connecting.
     private(set) var count = 0
     private var halfOpen = 0
+    /// Open connections per IP address (both directions).
+    private var perHost: [String: Int] = [:]
     private var nextPeerKey: UInt64 = 1
     private var configuration: SessionConfiguration { core.configuration }
 
@@ -46,15 +48,30 @@ final class ConnectionManager: @unchecked Sendable {
         return PeerKey(nextPeerKey)
     }
 
+    /// Whether another connection to or from `host` stays within the per-address limit.
+    func mayConnect(to host: String) -> Bool {
+        perHost[host, default: 0] < configuration.maxConnectionsPerIP
+    }
+
+    private func opened(_ host: String) {
+        count += 1
+        perHost[host, default: 0] += 1
+    }
+
+    private func released(_ host: String) {
+        count -= 1
+        if let left = perHost[host], left > 1 { perHost[host] = left - 1 } else { perHost[host] = nil }
+    }
+
     private func accept(_ channel: Channel) throws {
-        guard count < configuration.maxConnections,
-              let address = channel.remoteAddress, let host = address.ipAddress, let port = address.port,
-              let remotePort = UInt16(exactly: port)
+        guard let address = channel.remoteAddress, let host = address.ipAddress, let port = address.port,
+              let remotePort = UInt16(exactly: port), mayConnect(to: host),
+              count < configuration.maxConnections || core.evictIdlePeer()
         else {
             channel.close(promise: nil)
             return
         }
-        count += 1
+        opened(host)
         let connection = PeerConnection(key: makeKey(), endpoint: PeerEndpoint(host: host, port: remotePort),
                                         direction: .incoming, source: .incoming, owner: nil, context: core)
         try addHandlers(to: channel, connection: connection, encryptFor: nil)
@@ -63,7 +80,8 @@ final class ConnectionManager: @unchecked Sendable {
 
     /// Dials `endpoint` for `owner`; a failure reaches the owner as `connectionFailed`.
     func dial(_ endpoint: PeerEndpoint, for owner: PeerOwner, source: PeerSource, encrypted: Bool) {
-        count += 1
+        guard mayConnect(to: endpoint.host) else { return owner.connectionFailed(endpoint) }
+        opened(endpoint.host)
         halfOpen += 1
         let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, source: source,
                                         owner: owner, context: core)
@@ -79,7 +97,7 @@ final class ConnectionManager: @unchecked Sendable {
                 core.log.debug("connected to \(endpoint) (learnt from \(source.rawValue))")
                 scheduleHandshakeTimeout(connection)
             case .failure(let error):
-                count -= 1
+                released(endpoint.host)
                 core.log.debug("cannot connect to \(endpoint): \(error)")
                 owner.connectionFailed(endpoint)
             }
@@ -88,7 +106,7 @@ final class ConnectionManager: @unchecked Sendable {
 
     /// A connection ended (after it was set up).
     func closed(_ connection: PeerConnection) {
-        count -= 1
+        released(connection.endpoint.host)
     }
 
     private func addHandlers(to channel: Channel, connection: PeerConnection, encryptFor infoHash: InfoHash?) throws {

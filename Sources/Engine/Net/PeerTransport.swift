@@ -17,8 +17,11 @@ protocol PeerTransport: Sendable {
                  initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<Channel>
 }
 
-/// Peer connections over TCP, with Nagle off (requests are small and latency-bound).
+/// Peer connections over TCP, with Nagle off (requests are small and latency-bound) and a send
+/// buffer bounded by a water mark (uploads pause above it).
 struct TCPTransport: PeerTransport {
+    static let sendBuffer = ChannelOptions.Types.WriteBufferWaterMarkOption.Value(low: 512 << 10, high: 1 << 20)
+
     var name: String { "tcp" }
 
     func listen(host: String, port: Int, on group: EventLoopGroup,
@@ -27,6 +30,7 @@ struct TCPTransport: PeerTransport {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: Self.sendBuffer)
             .childChannelInitializer(initializer)
             .bind(host: host, port: port)
     }
@@ -36,6 +40,7 @@ struct TCPTransport: PeerTransport {
         ClientBootstrap(group: loop)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: Self.sendBuffer)
             .channelInitializer(initializer)
             .connect(host: endpoint.host, port: Int(endpoint.port))
     }

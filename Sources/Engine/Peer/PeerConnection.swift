@@ -136,6 +136,18 @@ final class PeerConnection: @unchecked Sendable {
 
     // MARK: - Writing
 
+    /// False while the channel's send buffer is above its high-water mark: uploads wait, so a
+    /// peer that does not read cannot make us buffer without bound.
+    var isWritable: Bool { channel?.isWritable ?? false }
+
+    /// The send buffer drained below its low-water mark: queued uploads may go on.
+    func becameWritable() {
+        if case .torrent(let torrent) = owner {
+            torrent.serveUploads(self)
+            flush()
+        }
+    }
+
     func send(_ message: PeerMessage) {
         write(encoder.encode(message))
     }

@@ -1,5 +1,6 @@
 import EngineAPI
 import Logging
+internal import NIOConcurrencyHelpers
 internal import NIOCore
 internal import NIOPosix
 import Storage
@@ -41,7 +42,11 @@ final class SessionCore: @unchecked Sendable {
     var downloadLimit: TokenBucket?
     var uploadLimit: TokenBucket?
     /// `stopped` announces still on their way when the session shuts down.
-    var pendingGoodbyes: [EventLoopFuture<Void>] = []
+    var goodbyesPending = 0
+    /// Whether work running off the loop may still hop back onto it (false once the loop is
+    /// about to stop, so a late tracker reply is dropped instead of scheduled on a dead loop).
+    private let loopOpen = NIOLockedValueBox(true)
+    let offLoopTasks = OffLoopTasks()
     /// Bytes free where torrents are downloaded by default, refreshed every few seconds.
     private(set) var freeDiskSpace: Int?
     private var ticks = 0
@@ -125,22 +130,37 @@ final class SessionCore: @unchecked Sendable {
         return EventLoopFuture.andAllComplete(stops, on: loop).flatMap { [self] in
             // Trackers get a few seconds to hear our `stopped`; we do not wait longer.
             let promise = loop.makePromise(of: Void.self)
-            var done = false
-            let timeout = loop.assumeIsolated().scheduleTask(in: .seconds(3)) {
-                if !done { done = true; promise.succeed(()) }
-            }
-            EventLoopFuture.andAllComplete(pendingGoodbyes, on: loop).assumeIsolated().whenComplete { _ in
-                timeout.cancel()
-                if !done { done = true; promise.succeed(()) }
-            }
+            waitForGoodbyes(until: now.advanced(by: .seconds(3)), promise)
             return promise.futureResult
         }.flatMap { [self] in
             connections.close()
         }.recover { _ in }
     }
 
+    private func waitForGoodbyes(until deadline: SwarmInstant, _ promise: EventLoopPromise<Void>) {
+        if goodbyesPending == 0 || now >= deadline { return promise.succeed(()) }
+        loop.scheduleTask(in: .milliseconds(20)) { [self] in waitForGoodbyes(until: deadline, promise) }
+    }
+
+    /// Runs `work` as a task off the loop (a tracker exchange) and `then` on the loop with its
+    /// result — unless the session has shut down meanwhile, when the result is dropped.
+    func offLoop<T: Sendable>(_ work: @escaping @Sendable () async throws -> T,
+                              then: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let loop = self.loop
+        let open = loopOpen
+        offLoopTasks.run {
+            let result: Result<T, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            // Under the lock, so the loop cannot close between the check and the hop.
+            open.withLockedValue { isOpen in
+                if isOpen { loop.execute { then(result) } }
+            }
+        }
+    }
+
     /// Stops the threads; after `shutdown`, or when starting failed.
     func closePools() async {
+        loopOpen.withLockedValue { $0 = false }
         try? await diskPool.shutdownGracefully()
         try? await writePool.shutdownGracefully()
         try? await group.shutdownGracefully()
@@ -215,6 +235,21 @@ final class SessionCore: @unchecked Sendable {
 
     /// True for an address that is this session itself (trackers list the announcer too).
     func isOwnAddress(_ endpoint: PeerEndpoint) -> Bool { connections.isOwnAddress(endpoint) }
+
+    /// Makes room for a newcomer when every connection slot is taken: closes the peer that has
+    /// been idle longest (neither side interested, no data either way, connected for at least
+    /// `idlePeerEvictionAge`). False when no peer is that useless.
+    func evictIdlePeer() -> Bool {
+        let now = self.now
+        var best: (torrent: TorrentRuntime, peer: PeerConnection, idle: Duration)?
+        for torrent in registry.torrents.values {
+            guard let (peer, idle) = torrent.leastUsefulPeer(at: now) else { continue }
+            if best == nil || idle > best!.idle { best = (torrent, peer, idle) }
+        }
+        guard let best else { return false }
+        best.torrent.evict(best.peer)
+        return true
+    }
 
     /// The torrent queue changed (a torrent paused, finished, was added or removed): let the
     /// first torrents in queue order run up to the active limits, and remember the new state.

@@ -37,6 +37,7 @@ extension TorrentRuntime {
         guard lifecycle.isRunning else { return "the torrent is not running" }
         guard !trust.isBanned(peer.endpoint.host) else { return "banned for bad data" }
         guard let handshake = peer.handshake else { return "no handshake" }
+        if swarm.count >= swarm.maxPeers, let (victim, _) = leastUsefulPeer(at: core.now) { evict(victim) }
         if let refusal = swarm.attach(peer) { return refusal }
         let now = core.now
         peer.session = PeerSession(key: peer.key, pieceLength: info.pieceLength, totalLength: info.totalLength,
@@ -66,6 +67,27 @@ extension TorrentRuntime {
         picker.peerLeft(peer.key)
         // Requests it held go back to the others.
         fillAllRequests()
+    }
+
+    /// The peer that has been of no use longest — connected for at least the eviction age,
+    /// neither side interested, no block for as long — and for how long; nil when none is.
+    func leastUsefulPeer(at now: SwarmInstant) -> (PeerConnection, Duration)? {
+        let age = core.configuration.idlePeerEvictionAge
+        var best: (PeerConnection, Duration)?
+        for peer in swarm.values {
+            guard let session = peer.session, !session.amInterested, !session.peerInterested else { continue }
+            let idle = min(session.connectedAt.duration(to: now), session.lastBlockAt.duration(to: now))
+            guard idle >= age, session.uploadRate.rate(at: now) == 0 else { continue }
+            if best == nil || idle > best!.1 { best = (peer, idle) }
+        }
+        return best
+    }
+
+    /// Drops a useless peer to make room for a newcomer.
+    func evict(_ peer: PeerConnection) {
+        guard swarm.detach(peer, useful: false, now: core.now) else { return }
+        picker.peerLeft(peer.key)
+        peer.close(reason: "made room for a new peer (idle, neither side interested)")
     }
 
     // MARK: - Messages
@@ -191,7 +213,7 @@ extension TorrentRuntime {
 
     /// Reads queued blocks from disk and sends them, a few at a time, within the upload limits.
     func serveUploads(_ peer: PeerConnection) {
-        while peer.state == .active, peer.uploadsReading < Self.maxConcurrentReads,
+        while peer.state == .active, peer.isWritable, peer.uploadsReading < Self.maxConcurrentReads,
               (peer.session?.queuedUploads ?? 0) > 0, mayUpload(bytes: picker.blockSize),
               let request = peer.session?.nextUpload() {
             peer.uploadsReading += 1

@@ -91,6 +91,7 @@ final class HTTPTrackerClient: Sendable {
             let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
             body = Array(buffer.readableBytesView)
         } catch {
+            if Task.isCancelled { throw .cancelled(url: tracker.display) }
             throw Self.map(error, tracker: tracker, configuration: configuration)
         }
         guard status == 200 else {
@@ -117,8 +118,10 @@ final class HTTPTrackerClient: Sendable {
         if error is NIOTooManyBytesError { return .responseTooLarge(url: url, limit: configuration.maxResponseBytes) }
         if let error = error as? HTTPClientError {
             switch error {
+            // The client cancels a request that outlives its deadline: for the user that is a
+            // tracker that did not answer in time (a cancelled task is told apart by the caller).
             case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout, .getConnectionFromPoolTimeout,
-                 .tlsHandshakeTimeout:
+                 .tlsHandshakeTimeout, .cancelled:
                 return .timedOut(url: url, after: configuration.timeout)
             case .redirectLimitReached:
                 return .unreachable(url: url, reason: "more than \(configuration.maxRedirects) redirects")

@@ -70,11 +70,11 @@ final class TrackerAnnouncer: @unchecked Sendable {
     func stopped(_ torrent: any AnnounceTarget) {
         guard started, let url = tiers.current, let client = core.trackerClient else { return }
         let request = makeRequest(torrent, event: .stopped)
-        let promise = core.loop.makePromise(of: Void.self)
-        promise.completeWithTask {
-            _ = try? await client.announce(url: url, request: request)
+        let core = self.core
+        core.goodbyesPending += 1
+        core.offLoop({ _ = try? await client.announce(url: url, request: request) }) { _ in
+            core.goodbyesPending -= 1
         }
-        core.pendingGoodbyes.append(promise.futureResult)
     }
 
     private func makeRequest(_ torrent: any AnnounceTarget, event: AnnounceEvent) -> AnnounceRequest {
@@ -93,9 +93,8 @@ final class TrackerAnnouncer: @unchecked Sendable {
         guard let url = tiers.current, let client = core.trackerClient else { return }
         inFlight = true
         let request = makeRequest(torrent, event: event)
-        let promise = core.loop.makePromise(of: AnnounceResponse.self)
-        promise.completeWithTask { try await client.announce(url: url, request: request) }
-        promise.futureResult.assumeIsolated().whenComplete { [self] result in
+        nonisolated(unsafe) let torrent = torrent  // used on the loop only
+        core.offLoop({ try await client.announce(url: url, request: request) }) { [self] result in
             inFlight = false
             switch result {
             case .success(let response):
