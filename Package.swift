@@ -31,10 +31,11 @@ let package = Package(
             name: "TorrentCore",
             dependencies: ["Bencode", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "CSyscall"),
         .target(
             name: "Storage",
             dependencies: [
-                "TorrentCore", "Bencode",
+                "TorrentCore", "Bencode", "CSyscall",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -6,6 +6,8 @@ import TorrentCore
 /// Each file lives at `root/` + its path components. Padding files (BEP 47) are never created:
 /// they read as zeros and writes to them are dropped. Descriptors are opened on first use and
 /// kept (up to `maxOpenFiles`), and every method may be called from several threads at once.
+/// Files are opened without following any symbolic link below `root` (see `DownloadFolder`), so a
+/// link someone placed in a shared download folder is refused rather than written through.
 public final class FileStorage: TorrentStorage {
     /// Whether the storage may create and change files.
     public enum Mode: Sendable {
@@ -21,28 +23,39 @@ public final class FileStorage: TorrentStorage {
     public let maxOpenFiles: Int
     /// Where each file lives on disk; nil for padding files.
     private let paths: [FilePath?]
+    /// The download folder and each file's path inside it; nil for sources read in place.
+    private let folder: DownloadFolder?
+    private let relativePaths: [FilePath?]
     private let table = Locked(DescriptorTable())
 
     /// Storage for `layout` below the folder `root`.
     ///
     /// Throws `unsafePath` when a (non-padding) file's path has a component that is empty, `.`,
     /// `..` or holds a `/` — TorrentCore refuses those already; this is a second line of defence.
-    public convenience init(root: String, layout: FileLayout, mode: Mode, maxOpenFiles: Int = 256) throws(StorageError) {
-        let rootPath = FilePath(root)
-        var paths: [FilePath?] = []
-        paths.reserveCapacity(layout.files.count)
+    public init(root: String, layout: FileLayout, mode: Mode, maxOpenFiles: Int = 256) throws(StorageError) {
+        let folder = DownloadFolder(FilePath(root))
+        var relativePaths: [FilePath?] = []
+        relativePaths.reserveCapacity(layout.files.count)
         for file in layout.files {
-            paths.append(file.isPadding ? nil : try Self.diskPath(of: file, root: rootPath))
+            relativePaths.append(file.isPadding ? nil : try Self.relativePath(of: file))
         }
-        self.init(paths: paths, layout: layout, mode: mode, maxOpenFiles: maxOpenFiles)
-    }
-
-    /// Storage whose files live at the given paths (nil for padding); used to read sources in place.
-    init(paths: [FilePath?], layout: FileLayout, mode: Mode, maxOpenFiles: Int = 256) {
-        precondition(paths.count == layout.files.count)
-        self.paths = paths
+        self.folder = folder
+        self.relativePaths = relativePaths
+        self.paths = relativePaths.map { $0.map(folder.path(of:)) }
         self.layout = layout
         self.mode = mode
+        self.maxOpenFiles = max(1, maxOpenFiles)
+    }
+
+    /// Read-only storage whose files live at the given paths (nil for padding), links followed;
+    /// used to read the sources of a new torrent in place.
+    init(readingSourcesAt paths: [FilePath?], layout: FileLayout, maxOpenFiles: Int = 256) {
+        precondition(paths.count == layout.files.count)
+        self.folder = nil
+        self.relativePaths = paths.map { _ in nil }
+        self.paths = paths
+        self.layout = layout
+        self.mode = .readOnly
         self.maxOpenFiles = max(1, maxOpenFiles)
     }
 
@@ -52,17 +65,18 @@ public final class FileStorage: TorrentStorage {
         }
     }
 
-    /// Where `file` lives below `root`, refusing any path that could step outside it.
-    static func diskPath(of file: TorrentFile, root: FilePath) throws(StorageError) -> FilePath {
-        var path = root
+    /// Where `file` lives inside the download folder, refusing any path that could step outside it.
+    static func relativePath(of file: TorrentFile) throws(StorageError) -> FilePath {
+        var path = FilePath()
         for name in file.path {
             guard !name.utf8.contains(0), let component = FilePath.Component(name), component.kind == .regular else {
                 throw .unsafePath(file.displayPath)
             }
             path.append(component)
         }
-        guard !file.path.isEmpty, path.starts(with: root), path.components.count == root.components.count + file.path.count
-        else { throw .unsafePath(file.displayPath) }
+        guard !file.path.isEmpty, path.isRelative, path.components.count == file.path.count else {
+            throw .unsafePath(file.displayPath)
+        }
         return path
     }
 
@@ -99,6 +113,37 @@ public final class FileStorage: TorrentStorage {
 
     /// How many descriptors are open now (for tests and diagnostics).
     public var openFileCount: Int { table.withLock { $0.entries.count } }
+
+    // MARK: - Deleting
+
+    /// Deletes the files of `layout` below `root` (not padding, not other files), then the folders
+    /// they were in once empty. Only regular files reached without a symbolic link are removed:
+    /// a link on the way is left alone and reported, so nothing outside the folder is touched.
+    /// Returns what stayed behind, and why (each reason once).
+    public static func deleteFiles(of layout: FileLayout, root: String) -> [StorageError] {
+        let folder = DownloadFolder(FilePath(root))
+        var problems: [StorageError] = []
+        func note(_ error: StorageError) { if !problems.contains(error) { problems.append(error) } }
+        var folders: Set<FilePath> = []
+        for file in layout.files where !file.isPadding {
+            do throws(StorageError) {
+                let relative = try relativePath(of: file)
+                try folder.removeFile(relative)
+                var parent = relative.removingLastComponent()
+                while !parent.isEmpty {
+                    folders.insert(parent)
+                    parent.removeLastComponent()
+                }
+            } catch {
+                note(error)
+            }
+        }
+        // Deepest first; a folder that still holds anything stays.
+        for relative in folders.sorted(by: { $0.components.count > $1.components.count }) {
+            do throws(StorageError) { try folder.removeFolderIfEmpty(relative) } catch { note(error) }
+        }
+        return problems
+    }
 
     // MARK: - Reading and writing
 
@@ -206,32 +251,30 @@ public final class FileStorage: TorrentStorage {
 
     private func open(_ index: Int, forWriting: Bool) throws(StorageError) -> FileDescriptor {
         let path = paths[index]!
-        do {
-            return try FileDescriptor.open(path, mode == .readOnly ? .readOnly : .readWrite, options: [.closeOnExec])
-        } catch {
-            let errno = Self.errno(error)
-            if errno == .noSuchFileOrDirectory || errno == .notDirectory {
-                if forWriting && mode == .readWrite { return try createFile(index) }
-                throw .fileMissing(path: path.string)
+        guard let folder, let relative = relativePaths[index] else {
+            // A source read in place, at the path the user gave.
+            do { return try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]) } catch {
+                let errno = Self.errno(error)
+                if errno == .noSuchFileOrDirectory || errno == .notDirectory { throw .fileMissing(path: path.string) }
+                throw .io(.open, path: path.string, errno)
             }
-            throw .io(.open, path: path.string, errno)
+        }
+        do {
+            return try folder.openFile(relative, access: mode == .readOnly ? .read : .readWrite)
+        } catch {
+            if case .fileMissing = error, forWriting && mode == .readWrite { return try createFile(index) }
+            throw error
         }
     }
 
     /// Creates file `index` (and its folders) if needed and makes it at least its full length, sparsely.
     private func createFile(_ index: Int) throws(StorageError) -> FileDescriptor {
         let path = paths[index]!
-        if let parent = Posix.parentOf(path) { try Posix.createFolders(parent) }
-        let descriptor: FileDescriptor
-        do {
-            let permissions: FilePermissions = layout.files[index].isExecutable
-                ? [.ownerReadWriteExecute, .groupReadExecute, .otherReadExecute]
-                : [.ownerReadWrite, .groupRead, .otherRead]
-            descriptor = try FileDescriptor.open(path, .readWrite, options: [.create, .closeOnExec],
-                                                 permissions: permissions)
-        } catch {
-            throw .io(.create, path: path.string, Self.errno(error))
-        }
+        guard let folder, let relative = relativePaths[index] else { throw .readOnly(path: path.string) }
+        let permissions: FilePermissions = layout.files[index].isExecutable
+            ? [.ownerReadWriteExecute, .groupReadExecute, .otherReadExecute]
+            : [.ownerReadWrite, .groupRead, .otherRead]
+        let descriptor = try folder.openFile(relative, access: .readWrite, creatingWith: permissions)
         do throws(StorageError) {
             let length = Int64(layout.files[index].length)
             let size: Int64

@@ -44,19 +44,15 @@ public struct ResumeData: Sendable, Equatable {
     }
 
     /// The size and modification time of every non-padding file of `layout` as they are now.
+    /// A symbolic link on the way to a file is refused (`symlinkRefused`), as `FileStorage` does.
     public static func currentStates(of layout: FileLayout, downloadRoot: String) throws(StorageError) -> [FileState] {
-        let root = FilePath(downloadRoot)
+        let folder = DownloadFolder(FilePath(downloadRoot))
         var states: [FileState] = []
         for (index, file) in layout.files.enumerated() where !file.isPadding {
-            let path = try FileStorage.diskPath(of: file, root: root)
-            do {
-                let status = try Posix.status(path)
+            if let status = try folder.status(of: FileStorage.relativePath(of: file)) {
                 states.append(FileState(index: index, size: status.size, modifiedSeconds: status.modifiedSeconds,
                                         modifiedNanoseconds: status.modifiedNanoseconds))
-            } catch {
-                guard error == .noSuchFileOrDirectory || error == .notDirectory else {
-                    throw .io(.inspect, path: path.string, error)
-                }
+            } else {
                 states.append(FileState(index: index, size: nil))
             }
         }

@@ -15,6 +15,9 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case io(Operation, path: String, Errno)
     /// A file's path would lead outside the download folder.
     case unsafePath(String)
+    /// A symbolic link sits where a torrent's folder or file goes inside the download folder;
+    /// following it could read, overwrite or delete something outside the folder.
+    case symlinkRefused(path: String)
     /// A write reached storage that was opened read-only.
     case readOnly(path: String)
     /// A request for bytes outside the piece or the torrent.
@@ -23,7 +26,8 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case nothingToShare(path: String)
     /// Torrent creation met a name that cannot go into a torrent.
     case unsupportedName(path: String, reason: String)
-    /// Torrent creation was pointed at something other than a regular file or a folder.
+    /// Something other than a regular file or a folder: where torrent creation was pointed, or in
+    /// the place of a torrent's file (a FIFO, a device, a socket).
     case notAFileOrFolder(path: String)
     /// Torrent creation was given a piece length that is not usable.
     case invalidPieceLength(Int)
@@ -34,6 +38,9 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unexpectedEndOfFile(let path): return "the file '\(path)' is shorter than the torrent says"
         case .io(let operation, let path, let errno): return "cannot \(operation.verb) '\(path)': \(errno)"
         case .unsafePath(let path): return "refusing to use '\(path)': it would lie outside the download folder"
+        case .symlinkRefused(let path):
+            return "refusing to follow the symbolic link '\(path)' inside the download folder: "
+                + "a torrent's files must be real files and folders there"
         case .readOnly(let path): return "cannot write '\(path)': the files were opened read-only"
         case .outOfRange(let piece, let offset, let length):
             return "bytes \(offset)..<\(offset + length) of piece \(piece) lie outside the torrent"

@@ -55,7 +55,7 @@ public enum TorrentCreator {
             offset += file.length
         }
         let layout = FileLayout(files: torrentFiles, pieceLength: pieceLength)
-        let storage = FileStorage(paths: source.files.map { $0.diskPath }, layout: layout, mode: .readOnly)
+        let storage = FileStorage(readingSourcesAt: source.files.map { $0.diskPath }, layout: layout)
         defer { storage.close() }
         let hashes = try PieceHasher.hashPieces(storage: storage, threads: options.threads, progress: progress)
 

@@ -127,8 +127,8 @@ import TorrentCore
         let storage = try FileStorage(root: blocker + "/downloads", layout: layout, mode: .readWrite)
 
         let error = try #require(throws: StorageError.self) { try storage.write(piece: 0, offset: 0, bytes: [1, 2, 3, 4]) }
-        #expect(error == .io(.createFolder, path: blocker + "/downloads/t", .notDirectory))
-        #expect(error.description == "cannot create the folder '\(blocker)/downloads/t': Not a directory")
+        #expect(error == .io(.createFolder, path: blocker + "/downloads", .notDirectory))
+        #expect(error.description == "cannot create the folder '\(blocker)/downloads': Not a directory")
         #expect(try contents(blocker) == [1, 2, 3])
     }
 

@@ -36,7 +36,14 @@ import TorrentCore
         #expect(metainfo.creationDate == nil)
         #expect(metainfo.info.pieceHashes == referenceHashes(b + a + b, pieceLength: 16384))
 
+        // The link to a file is shared by its contents, but seeding in place refuses it: a link
+        // beneath the download folder is never followed there.
         let storage = try FileStorage(root: folder.path, layout: metainfo.info.layout, mode: .readOnly)
+        #expect(throws: StorageError.symlinkRefused(path: folder.file("share/link-to-b"))) {
+            try PieceHasher.verify(info: metainfo.info, storage: storage)
+        }
+        try files.removeItem(atPath: folder.file("share/link-to-b"))
+        try files.copyItem(atPath: folder.file("share/b.txt"), toPath: folder.file("share/link-to-b"))
         #expect(try PieceHasher.verify(info: metainfo.info, storage: storage).isComplete)
     }
 

@@ -103,7 +103,13 @@ struct CommandDispatcher: Sendable {
             if let store = core.resumeStore { try? store.remove(for: info.infoHash) }
             core.persistence.forgetTorrentFile(info.infoHash)
             if deleteData {
-                core.diskPool.submit { _ in TorrentRuntime.deleteData(of: info, root: root) }
+                let events = core.events
+                let id = torrent.id
+                core.diskPool.submit { _ in
+                    for problem in TorrentRuntime.deleteData(of: info, root: root) {
+                        events.record(.commandFailed(id, "kept some data of \(info.name): \(problem)"))
+                    }
+                }
             }
             core.recordEvent(.removed(torrent.id))
         }

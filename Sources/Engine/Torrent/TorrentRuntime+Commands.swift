@@ -1,5 +1,4 @@
 import EngineAPI
-import Foundation
 internal import NIOCore
 import Storage
 import SwarmLogic
@@ -63,25 +62,10 @@ extension TorrentRuntime {
         }
     }
 
-    /// Removes the torrent's files (not padding, not other files) and then empty folders it made.
-    static func deleteData(of info: TorrentInfo, root: String) {
-        let manager = FileManager.default
-        var folders: Set<String> = []
-        for file in info.files where !file.isPadding {
-            let path = root + "/" + file.path.joined(separator: "/")
-            try? manager.removeItem(atPath: path)
-            var folder = file.path.dropLast()
-            while !folder.isEmpty {
-                folders.insert(root + "/" + folder.joined(separator: "/"))
-                folder = folder.dropLast()
-            }
-        }
-        // Deepest first; a folder that still holds anything stays.
-        for folder in folders.sorted(by: { $0.count > $1.count }) {
-            if (try? manager.contentsOfDirectory(atPath: folder))?.isEmpty == true {
-                try? manager.removeItem(atPath: folder)
-            }
-        }
+    /// Removes the torrent's files (not padding, not other files) and then empty folders it made,
+    /// never through a symbolic link; returns what stayed behind, and why.
+    static func deleteData(of info: TorrentInfo, root: String) -> [StorageError] {
+        FileStorage.deleteFiles(of: info.layout, root: root)
     }
 }
 
