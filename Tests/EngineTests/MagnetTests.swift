@@ -125,6 +125,34 @@ import WireProtocol
         try await liar.stop()
     }
 
+    @Test(arguments: [
+        ("a '..' name", "d6:lengthi5e4:name2:..12:piece lengthi16384e6:pieces20:" + String(repeating: "x", count: 20) + "e"),
+        ("duplicate paths", "d5:filesld6:lengthi1e4:pathl1:aeed6:lengthi1e4:pathl1:aeee4:name1:d12:piece lengthi16384e6:pieces20:"
+            + String(repeating: "x", count: 20) + "e"),
+    ])
+    func metadataThatMatchesItsHashButIsNotATorrentFailsTheMagnetWithTheReason(_ kind: String, info: String) async throws {
+        let rawInfo = Array(info.utf8)
+        let hash = InfoHash(hashingInfo: rawInfo)
+        let peer = try await ForgedMetadataPeer.start(host: "127.0.0.2", infoHash: hash, metadataSize: rawInfo.count,
+                                                      metadata: rawInfo)
+        let leecher = try await SwarmFixture.session(host: "127.0.0.4")
+        try await leecher.add(magnet: MagnetLink(infoHash: hash, displayName: "broken", peers: [peer.endpoint]),
+                              downloadDirectory: "/nonexistent-never-written")
+        let id = TorrentID(hex: hash.hex)
+        let row = await leecher.wait(for: id, timeout: .seconds(20)) {
+            if case .failed = $0?.phase { true } else { false }
+        }
+        guard case .failed(let reason) = row?.phase else {
+            Issue.record("\(kind): still \(String(describing: row?.phase))")
+            return
+        }
+        #expect(reason.contains("not a valid torrent"), "\(kind): \(reason)")
+        #expect(leecher.drainEvents().contains { if case .failed(id, _) = $0 { true } else { false } })
+        #expect(row?.peers == 0, "it stops asking peers")
+        await leecher.shutdown()
+        try await peer.stop()
+    }
+
     @Test func magnetWhoseMetadataNeverComesStaysFetching() async throws {
         let session = try await SwarmFixture.session(host: "127.0.0.4")
         // Nobody listens on these: connections are refused and retried with back-off.
@@ -191,14 +219,17 @@ final class ForgedMetadataPeer: @unchecked Sendable {
         self.endpoint = endpoint
     }
 
-    static func start(host: String, infoHash: InfoHash, metadataSize: Int) async throws -> ForgedMetadataPeer {
+    /// With `metadata`, it serves those bytes (say, an info dictionary that matches the hash but
+    /// is not a valid torrent) instead of garbage.
+    static func start(host: String, infoHash: InfoHash, metadataSize: Int,
+                      metadata: [UInt8]? = nil) async throws -> ForgedMetadataPeer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let counter = NIOLockedCounter()
         let channel = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        Handler(infoHash: infoHash, metadataSize: metadataSize, served: counter))
+                        Handler(infoHash: infoHash, metadataSize: metadataSize, metadata: metadata, served: counter))
                 }
             }
             .bind(host: host, port: 0).get()
@@ -217,14 +248,16 @@ final class ForgedMetadataPeer: @unchecked Sendable {
         typealias OutboundOut = ByteBuffer
         let infoHash: InfoHash
         let metadataSize: Int
+        let metadata: [UInt8]?
         let served: NIOLockedCounter
         var buffer = ByteBuffer()
         var handshaken = false
         var theirMetadataID: UInt8?
 
-        init(infoHash: InfoHash, metadataSize: Int, served: NIOLockedCounter) {
+        init(infoHash: InfoHash, metadataSize: Int, metadata: [UInt8]?, served: NIOLockedCounter) {
             self.infoHash = infoHash
             self.metadataSize = metadataSize
+            self.metadata = metadata
             self.served = served
         }
 
@@ -252,8 +285,10 @@ final class ForgedMetadataPeer: @unchecked Sendable {
                 } else if id == 2, case .request(let piece)? = try? MetadataMessage(decoding: bytes),
                           let theirs = theirMetadataID {
                     let length = MetadataMessage.length(ofPiece: piece, totalSize: metadataSize)
-                    let garbage = MetadataMessage.data(piece: piece, totalSize: metadataSize,
-                                                       data: [UInt8](repeating: 0x5A, count: length))
+                    let start = piece * MetadataMessage.pieceSize
+                    let bytes = metadata.map { Array($0[start..<start + length]) }
+                        ?? [UInt8](repeating: 0x5A, count: length)
+                    let garbage = MetadataMessage.data(piece: piece, totalSize: metadataSize, data: bytes)
                     let reply = PeerMessage.extended(id: theirs, payload: ByteBuffer(bytes: garbage.encoded()))
                     context.writeAndFlush(wrapOutboundOut(PeerMessageEncoder().encode(reply)), promise: nil)
                     served.increment()

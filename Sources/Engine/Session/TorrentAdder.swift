@@ -48,6 +48,7 @@ enum TorrentAdder {
             var bySource: [PeerSource: [PeerEndpoint]] = [:]
             for (endpoint, source) in peers { bySource[source, default: []].append(endpoint) }
             for (source, endpoints) in bySource { torrent.addCandidates(endpoints, source: source) }
+            warnIfTheDiskIsTooSmall(torrent, in: core)
             torrent.tick()
             core.publishSnapshot()
             return torrent
@@ -55,6 +56,17 @@ enum TorrentAdder {
             registry.checking[hash] = nil
             throw error
         }
+    }
+
+    /// Says so at once when the disk has less room than the torrent still needs (it would fail
+    /// with "no space left" later, after hours of downloading).
+    private static func warnIfTheDiskIsTooSmall(_ torrent: TorrentRuntime, in core: SessionCore) {
+        guard torrent.leftBytes > 0, let free = FreeSpace.bytesAvailable(at: torrent.downloadRoot),
+              free < torrent.leftBytes else { return }
+        let text = "only \(ByteCountText.format(free)) free on the disk of \(torrent.downloadRoot), "
+            + "but \(ByteCountText.format(torrent.leftBytes)) are still to download"
+        core.log.warning("\(torrent.info.name): \(text)")
+        core.recordEvent(.notice(torrent.id, text))
     }
 
     /// Starts fetching a magnet link's metadata; the torrent shows at once as fetching metadata.
