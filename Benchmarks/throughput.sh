@@ -5,15 +5,22 @@
 # Needs: python3-libtorrent, aria2, opentracker, /usr/bin/time. Everything stays on 127.0.0.1.
 #
 #   Benchmarks/throughput.sh [SIZE_MB] [SEEDER_COUNTS]      e.g. Benchmarks/throughput.sh 1024 "1 4"
-#   SKIP_LIBTORRENT=1 leaves out libtorrent's Python client (slow on loopback: minutes per GiB).
+#   SKIP_LIBTORRENT=1 leaves out libtorrent's Python client (slow on loopback: minutes per GiB);
+#   SKIP_ARIA2=1 leaves out aria2c; RILL_BIN=path measures that rill binary instead of building one;
+#   RILL_BINS="before=PATH after=PATH" REPEAT=3 interleaves several builds, each run REPEAT times.
 set -euo pipefail
 size_mb=${1:-1024}
 seeder_counts=${2:-"1 4"}
 root=$(cd "$(dirname "$0")/.." && pwd)
 lt_tool="$root/Tests/InteropTests/Scripts/lt_tool.py"
 
-(cd "$root" && swift build -c release --product rill >/dev/null)
-rill="$root/.build/release/rill"
+# RILL_BIN=path compares another build (say, of an earlier commit) in the same setup.
+if [[ -n ${RILL_BIN:-} ]]; then
+    rill=$RILL_BIN
+else
+    (cd "$root" && swift build -c release --product rill >/dev/null)
+    rill="$root/.build/release/rill"
+fi
 export RILL_HOME="$(mktemp -d /tmp/rill-throughput-home.XXXXXX)"
 
 work=$(mktemp -d /tmp/rill-throughput.XXXXXX)
@@ -68,10 +75,15 @@ for count in $seeder_counts; do
         for _ in $(seq 1 600); do grep -q ready "$work/seeder$i.log" && break; sleep 0.5; done
     done
     sleep 2  # let the seeders announce
-    measure rill "$rill" download "$work/payload.torrent" --dir "$work/dest" --port 0 --listen 127.0.0.1
+    for round in $(seq 1 "${REPEAT:-1}"); do
+        for entry in ${RILL_BINS:-rill=$rill}; do
+            measure "${entry%%=*}" "${entry#*=}" download "$work/payload.torrent" --dir "$work/dest" --port 0 \
+                --listen 127.0.0.1 --no-dht --no-lsd
+        done
+    done
     [[ -n ${SKIP_LIBTORRENT:-} ]] || measure libtorrent /usr/bin/python3 "$lt_tool" download "$work/payload.torrent" "$work/dest" \
         --listen 127.0.0.1:0 --seconds 1800
-    measure aria2c aria2c --dir="$work/dest" --seed-time=0 --enable-dht=false --bt-enable-lpd=false \
+    [[ -n ${SKIP_ARIA2:-} ]] || measure aria2c aria2c --dir="$work/dest" --seed-time=0 --enable-dht=false --bt-enable-lpd=false \
         --enable-peer-exchange=false --file-allocation=none --console-log-level=error --summary-interval=0 \
         --listen-port=$((tracker_port + 1)) "$work/payload.torrent"
     for pid in "${seeders[@]}"; do kill "$pid" 2>/dev/null || true; done

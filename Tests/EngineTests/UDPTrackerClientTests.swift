@@ -169,6 +169,23 @@ private enum Reply {
         }
     }
 
+    @Test func aTrackerAnsweringOnlyOtherTransactionsIsNamedForIt() async throws {
+        try await withScriptedTracker(baseTimeout: .milliseconds(100), respond: { request, _ in
+            var reply = Reply.connect(request)
+            reply[7] ^= 0xFF  // the transaction id of some other request
+            return [reply]
+        }) { client, url, _ in
+            do throws(TrackerError) {
+                _ = try await client.announce(url: url, request: Self.request)
+                Issue.record("a reply to another transaction was accepted")
+            } catch {
+                #expect(error == .wrongTransactionIDs(url: url, replies: 3))
+                #expect(error.description.contains("wrong transaction id"), "\(error)")
+                #expect(!error.description.contains("closed"), "\(error)")
+            }
+        }
+    }
+
     @Test func scrapesThroughTheSameConnection() async throws {
         try await withScriptedTracker(respond: { request, _ in
             if Reply.action(of: request) == 0 { return [Reply.connect(request)] }

@@ -112,6 +112,7 @@ final class TrackerAnnouncer: @unchecked Sendable {
                 core.log.info("tracker \(url) gave \(others.count) peers")
                 torrent.addCandidates(others, source: .tracker)
             case .failure(let error):
+                if case .cancelled? = error as? TrackerError { return }  // the session is stopping
                 lastError = String(describing: error)
                 torrent.trackerMessage = lastError
                 core.log.warning("announce failed: \(error)")

@@ -23,6 +23,8 @@ public enum TrackerError: Error, Equatable, Sendable, CustomStringConvertible {
     case rejected(url: String, reason: String)
     /// The task asking was cancelled before the tracker answered.
     case cancelled(url: String)
+    /// A UDP tracker answered, but never with the transaction id of our request.
+    case wrongTransactionIDs(url: String, replies: Int)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum TrackerError: Error, Equatable, Sendable, CustomStringConvertible {
             "tracker \(url) said: \(reason)"
         case .cancelled(let url):
             "request to tracker \(url) was cancelled"
+        case .wrongTransactionIDs(let url, let replies):
+            "tracker \(url) answered \(replies) times, but never to our request (wrong transaction id)"
         }
     }
 
@@ -54,7 +58,8 @@ public enum TrackerError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidURL(let url), .unsupportedScheme(let url), .scrapeUnsupported(let url),
              .unreachable(let url, _), .timedOut(let url, _), .httpStatus(let url, _),
-             .responseTooLarge(let url, _), .invalidReply(let url, _), .rejected(let url, _), .cancelled(let url):
+             .responseTooLarge(let url, _), .invalidReply(let url, _), .rejected(let url, _), .cancelled(let url),
+             .wrongTransactionIDs(let url, _):
             url
         }
     }

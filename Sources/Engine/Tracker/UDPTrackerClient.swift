@@ -137,6 +137,10 @@ final class UDPTrackerClient: Sendable {
             return reply
         }
         if Task.isCancelled { throw .cancelled(url: display) }
+        let mismatched = (try? await channel.eventLoop.submit {
+            try channel.pipeline.syncOperations.handler(type: UDPTransactionHandler.self).mismatched
+        }.get()) ?? 0
+        if mismatched > 0 { throw .wrongTransactionIDs(url: display, replies: mismatched) }
         throw .timedOut(url: display, after: started.duration(to: clock.now))
     }
 

@@ -7,6 +7,8 @@ final class UDPTransactionHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
     private var pending: (transactionID: UInt32, promise: EventLoopPromise<[UInt8]?>)?
+    /// Datagrams dropped because they answered another transaction (late, duplicate or forged).
+    private(set) var mismatched = 0
 
     /// Waits for `transactionID`; a wait already in progress ends as a timeout.
     func expect(_ transactionID: UInt32, promise: EventLoopPromise<[UInt8]?>) {
@@ -31,7 +33,10 @@ final class UDPTransactionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = Self.unwrapInboundIn(data)
         let bytes = envelope.data.readableBytesView
-        guard let waiting = pending, UDPTrackerPacket.transactionID(of: bytes) == waiting.transactionID else { return }
+        guard let waiting = pending, UDPTrackerPacket.transactionID(of: bytes) == waiting.transactionID else {
+            mismatched += 1
+            return
+        }
         pending = nil
         waiting.promise.succeed(Array(bytes))
     }
