@@ -9,6 +9,9 @@ public enum DataChecker {
         public let verified: Bitfield
         /// True when the answer came from resume data without hashing.
         public let fromResume: Bool
+        /// True when that resume data was left by a run that did not stop cleanly (its snapshot and
+        /// journal, with files changed by rill's own writes); it was compacted into a fresh snapshot.
+        public let recovered: Bool
         /// Why stored resume data was not used, when there was some.
         public let resumeRejection: String?
         /// Saving fresh resume data failed; the check itself still holds.
@@ -24,7 +27,20 @@ public enum DataChecker {
             switch resume.check(for: info, downloadRoot: root) {
             case .trusted(let verified):
                 progress?(info.pieceCount, info.pieceCount)
-                return Result(verified: verified, fromResume: true, resumeRejection: nil, resumeSaveError: nil)
+                return Result(verified: verified, fromResume: true, recovered: false, resumeRejection: nil,
+                              resumeSaveError: nil)
+            case .recovered(let data):
+                // Compaction on start: the merged claims become a plain snapshot; the journal goes.
+                var saveError: StorageError?
+                do throws(StorageError) {
+                    try resume.save(data)
+                    try resume.removeJournal(for: info.infoHash)
+                } catch {
+                    saveError = error
+                }
+                progress?(info.pieceCount, info.pieceCount)
+                return Result(verified: data.verified, fromResume: true, recovered: true, resumeRejection: nil,
+                              resumeSaveError: saveError)
             case .absent:
                 break
             case .rejected(let reason):
@@ -36,11 +52,22 @@ public enum DataChecker {
         let storage = try FileStorage(root: root, layout: info.layout, mode: .readOnly)
         defer { storage.close() }
         let verified = try PieceHasher.verify(info: info, storage: storage, threads: threads, progress: progress)
+        // What was hashed may sit only in the page cache (left by a killed download): put it on
+        // disk before anyone vouches for it.
         var saveError: StorageError?
         if let resume {
             let data = ResumeData(infoHash: info.infoHash, pieceCount: info.pieceCount, verified: verified, files: before)
-            do throws(StorageError) { try resume.save(data) } catch { saveError = error }
+            do throws(StorageError) {
+                try storage.synchronizeEveryFile()
+                try resume.save(data)
+                try resume.removeJournal(for: info.infoHash)
+            } catch {
+                saveError = error
+            }
+        } else {
+            try? storage.synchronizeEveryFile()
         }
-        return Result(verified: verified, fromResume: false, resumeRejection: rejection, resumeSaveError: saveError)
+        return Result(verified: verified, fromResume: false, recovered: false, resumeRejection: rejection,
+                      resumeSaveError: saveError)
     }
 }

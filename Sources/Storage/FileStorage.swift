@@ -181,6 +181,47 @@ public final class FileStorage: TorrentStorage {
         }
     }
 
+    // MARK: - Durability
+
+    /// Flushes (`fsync`) every file written through this storage since the last call, so those
+    /// writes survive a power cut. A file counts as written once a write to it has returned.
+    ///
+    /// A failed flush is not retried on the next call: the kernel may have dropped the pages it
+    /// could not write, so a later flush that succeeds proves nothing about them.
+    public func synchronize() throws(StorageError) {
+        let written = table.withLock { table in
+            defer { table.written = [] }
+            return table.written
+        }
+        var failure: StorageError?
+        for index in written.sorted() {
+            do throws(StorageError) { try flush(index) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Flushes every file that exists, whoever wrote it: after a check, so that data a killed
+    /// process left only in the page cache is on disk before resume data vouches for it.
+    /// Missing files are skipped, and so are file systems that cannot flush (read-only ones).
+    public func synchronizeEveryFile() throws(StorageError) {
+        for index in layout.files.indices where paths[index] != nil {
+            do throws(StorageError) { try flush(index) } catch {
+                switch error {
+                case .fileMissing: continue
+                case .io(.flush, _, let errno) where errno == .readOnlyFileSystem || errno == .invalidArgument: continue
+                default: throw error
+                }
+            }
+        }
+    }
+
+    private func flush(_ index: Int) throws(StorageError) {
+        let path = paths[index]!
+        try withDescriptor(index, forWriting: false) { (descriptor) throws(StorageError) in
+            do throws(Errno) { try Posix.flush(descriptor) } catch { throw .io(.flush, path: path.string, error) }
+        }
+    }
+
     private static func readFully(_ descriptor: FileDescriptor, at offset: Int, into buffer: UnsafeMutableRawBufferPointer,
                                   path: FilePath) throws(StorageError) {
         var done = 0
@@ -208,6 +249,8 @@ public final class FileStorage: TorrentStorage {
         }
         var entries: [Int: Entry] = [:]
         var clock: UInt64 = 0
+        /// Files written since the last `synchronize`.
+        var written: Set<Int> = []
     }
 
     /// Runs `body` with an open descriptor for file `index`, opening (or, for writing, creating) it first.
@@ -228,6 +271,8 @@ public final class FileStorage: TorrentStorage {
         }
         defer {
             table.withLock { table in
+                // Marked once the write has returned: a flush that takes the mark covers it.
+                if forWriting { table.written.insert(index) }
                 table.entries[index]!.users -= 1
                 if let entry = table.entries[index], entry.users == 0,
                    entry.closeWhenIdle || table.entries.count > maxOpenFiles {

@@ -60,4 +60,7 @@ public final class MemoryStorage: TorrentStorage {
             }
         }
     }
+
+    /// Memory is as durable as it gets: nothing to do.
+    public func synchronize() throws(StorageError) {}
 }

@@ -77,6 +77,14 @@ enum Posix {
         guard fsync(descriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
     }
 
+    /// `fsync` of a folder, so that a file just created or renamed in it survives a power cut.
+    static func flushFolder(_ path: FilePath) throws(Errno) {
+        let descriptor = path.withPlatformString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard descriptor >= 0 else { throw Errno(rawValue: errno) }
+        defer { _ = close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw Errno(rawValue: errno) }
+    }
+
     /// The entries of a folder (without `.` and `..`) as raw name bytes.
     static func listFolder(_ path: FilePath) throws(Errno) -> [[UInt8]] {
         guard let folder = path.withPlatformString({ opendir($0) }) else { throw Errno(rawValue: errno) }

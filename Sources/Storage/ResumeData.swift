@@ -4,6 +4,10 @@ import TorrentCore
 
 /// What a finished check proved about a torrent's data, and the state of its files at that moment,
 /// so the next start can trust it without hashing again — as long as no file changed since.
+///
+/// While rill downloads, the snapshot also carries a write lease and names the journal that
+/// extends it (see `ResumeRecorder`): files may then have changed, but only as rill's own writes
+/// before the lease ran out could change them.
 public struct ResumeData: Sendable, Equatable {
     /// Size and modification time of one file when the resume data was taken.
     public struct FileState: Sendable, Equatable {
@@ -20,6 +24,8 @@ public struct ResumeData: Sendable, Equatable {
             self.modifiedSeconds = modifiedSeconds
             self.modifiedNanoseconds = modifiedNanoseconds
         }
+
+        public var modified: FileTime { FileTime(seconds: modifiedSeconds, nanoseconds: modifiedNanoseconds) }
     }
 
     public var infoHash: InfoHash
@@ -28,19 +34,31 @@ public struct ResumeData: Sendable, Equatable {
     public var verified: Bitfield
     /// Every non-padding file, in torrent order.
     public var files: [FileState]
+    /// The journal that continues this snapshot (`<hash>.journal` with this generation in its
+    /// header); nil when none does.
+    public var journalGeneration: UInt64?
+    /// Until when rill may still write to the files after taking this snapshot; nil when it
+    /// promised not to write at all (a clean stop, a finished check), so the files must be
+    /// exactly as recorded.
+    public var writeLease: FileTime?
 
-    public init(infoHash: InfoHash, pieceCount: Int, verified: Bitfield, files: [FileState]) {
+    public init(infoHash: InfoHash, pieceCount: Int, verified: Bitfield, files: [FileState],
+                journalGeneration: UInt64? = nil, writeLease: FileTime? = nil) {
         self.infoHash = infoHash
         self.pieceCount = pieceCount
         self.verified = verified
         self.files = files
+        self.journalGeneration = journalGeneration
+        self.writeLease = writeLease
     }
 
     /// Records `verified` together with the current size and modification time of every file.
-    public init(info: TorrentInfo, verified: Bitfield, downloadRoot: String) throws(StorageError) {
+    public init(info: TorrentInfo, verified: Bitfield, downloadRoot: String,
+                journalGeneration: UInt64? = nil, writeLease: FileTime? = nil) throws(StorageError) {
         precondition(verified.count == info.pieceCount, "the bitfield must cover every piece")
         self.init(infoHash: info.infoHash, pieceCount: info.pieceCount, verified: verified,
-                  files: try Self.currentStates(of: info.layout, downloadRoot: downloadRoot))
+                  files: try Self.currentStates(of: info.layout, downloadRoot: downloadRoot),
+                  journalGeneration: journalGeneration, writeLease: writeLease)
     }
 
     /// The size and modification time of every non-padding file of `layout` as they are now.
@@ -63,9 +81,10 @@ public struct ResumeData: Sendable, Equatable {
 
     private static let version: Int64 = 1
 
-    /// The bencoded form stored on disk.
+    /// The bencoded form stored on disk. The journal and lease keys are optional, so an older
+    /// reader ignores them and simply demands unchanged files, which is still safe.
     public func encoded() -> [UInt8] {
-        BencodeValue.dict([
+        var root: [String: BencodeValue] = [
             "version": .integer(Self.version),
             "info-hash": .bytes(infoHash.bytes),
             "piece count": .integer(Int64(pieceCount)),
@@ -79,7 +98,13 @@ public struct ResumeData: Sendable, Equatable {
                 }
                 return .dict(entry)
             }),
-        ]).encoded()
+        ]
+        if let journalGeneration { root["journal"] = .integer(Int64(bitPattern: journalGeneration)) }
+        if let writeLease {
+            root["write lease"] = .integer(writeLease.seconds)
+            root["write lease ns"] = .integer(writeLease.nanoseconds)
+        }
+        return BencodeValue.dict(root).encoded()
     }
 
     /// Reads the bencoded form; throws a reason when the bytes are not resume data rill wrote.
@@ -113,7 +138,16 @@ public struct ResumeData: Sendable, Equatable {
                 files.append(FileState(index: Int(index), size: nil))
             }
         }
-        self.init(infoHash: hash, pieceCount: count, verified: verified, files: files)
+        let generation = root["journal"]?.integer.map { UInt64(bitPattern: $0) }
+        var lease: FileTime?
+        if let seconds = root["write lease"]?.integer {
+            guard let nanoseconds = root["write lease ns"]?.integer, (0..<1_000_000_000).contains(nanoseconds) else {
+                throw .corrupt("no valid write lease")
+            }
+            lease = FileTime(seconds: seconds, nanoseconds: nanoseconds)
+        }
+        self.init(infoHash: hash, pieceCount: count, verified: verified, files: files, journalGeneration: generation,
+                  writeLease: lease)
     }
 }
 

@@ -12,6 +12,10 @@ public protocol TorrentStorage: Sendable {
 
     /// Stores `buffer` starting `offset` bytes into `piece`.
     func write(piece: Int, offset: Int, from buffer: UnsafeRawBufferPointer) throws(StorageError)
+
+    /// Makes every write that returned before this call durable (it survives a crash of the
+    /// machine, not just of the process). Resume data claims a piece only after this.
+    func synchronize() throws(StorageError)
 }
 
 extension TorrentStorage {

@@ -15,7 +15,9 @@ struct CheckCommand: RillCommand {
 
             The result is saved as resume data (in $RILL_HOME/resume, default \
             ~/.local/share/rill/resume) so a later start need not hash again; --use-resume \
-            trusts that data while the files' sizes and modification times are unchanged.
+            trusts that data while the files' sizes and modification times are unchanged. \
+            After a download was killed, it trusts the pieces the download had flushed to disk \
+            as long as the files changed only the way the download itself changed them.
             """
     )
 
@@ -28,7 +30,7 @@ struct CheckCommand: RillCommand {
     @Flag(help: "Print machine-readable JSON instead of text.")
     var json = false
 
-    @Flag(help: "Trust saved resume data when the files are unchanged, instead of hashing.")
+    @Flag(help: "Trust saved resume data when the files are unchanged (or changed only by rill's own writes), instead of hashing.")
     var useResume = false
 
     @Flag(help: "Neither read nor write resume data.")
@@ -104,10 +106,12 @@ struct CheckReport: Encodable {
     let badPieces: [Int]
     let incompleteFiles: [FileState]
     let fromResume: Bool
+    /// The resume data came from a run that did not stop cleanly (snapshot plus journal).
+    let recovered: Bool
 
     enum CodingKeys: String, CodingKey {
         case infoHash = "info_hash", valid, total, badPieces = "bad_pieces"
-        case incompleteFiles = "incomplete_files", fromResume = "from_resume"
+        case incompleteFiles = "incomplete_files", fromResume = "from_resume", recovered
     }
 
     init(info: TorrentInfo, result: DataChecker.Result) {
@@ -117,6 +121,7 @@ struct CheckReport: Encodable {
         total = info.pieceCount
         badPieces = (0..<info.pieceCount).filter { !verified[$0] }
         fromResume = result.fromResume
+        recovered = result.recovered
         incompleteFiles = info.files.indices.compactMap { index in
             let file = info.files[index]
             let pieces = info.layout.pieces(ofFile: index)
@@ -129,7 +134,8 @@ struct CheckReport: Encodable {
     func text(name: String) -> String {
         let percent = total == 0 ? 100 : Double(valid) * 100 / Double(total)
         var lines = ["\(name): \(Format.grouped(valid)) of \(Format.grouped(total)) pieces good "
-            + "(\(Format.fixed(percent, 1))%)" + (fromResume ? ", from resume data" : "")]
+            + "(\(Format.fixed(percent, 1))%)" + (fromResume ? ", from resume data" : "")
+            + (recovered ? " left by a download that did not stop cleanly" : "")]
         if badPieces.isEmpty {
             lines.append("Complete: every piece matches its hash.")
         } else {

@@ -53,6 +53,10 @@ final class FaultyStorage: TorrentStorage, @unchecked Sendable {
         guard fault.takeWrite() else { throw .io(.write, path: "piece \(piece)", fault.errno) }
         try files.write(piece: piece, offset: offset, from: buffer)
     }
+
+    func synchronize() throws(StorageError) {
+        try files.synchronize()
+    }
 }
 
 /// A disk that fails mid-download: the torrent stops with the reason, keeps every verified

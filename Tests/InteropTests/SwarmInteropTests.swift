@@ -150,6 +150,60 @@ extension Interop {
         }
     }
 
+    /// A download killed outright keeps what it had flushed to disk a few seconds earlier.
+    @Suite(.serialized) struct CrashResumeInteropTests {
+        @Test(.enabled(if: SwarmInteropTests.haveLibtorrent, "python3-libtorrent is not installed"))
+        func downloadKilledWithSIGKILLIsTrustedForWhatItHadOnDiskSecondsBefore() throws {
+            try SwarmInteropTests.requireLibtorrent()
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try dir.write("seed/big.bin", pseudoRandomBytes(count: 40_000_000, seed: 51))
+            let torrent = dir.file("big.torrent")
+            try RillBinary.run(["create", dir.file("seed/big.bin"), "-o", torrent, "--piece-size", "64k"])
+            let (seeder, port) = try SwarmInteropTests.startLibtorrentSeeder(torrent: torrent, dir: dir.file("seed"),
+                                                                             host: "127.0.0.2")
+            defer { seeder.stop() }
+            let env = ["RILL_HOME": dir.file("home")]
+            let leech = dir.file("leech")
+            func check(_ flags: [String]) throws -> CheckReport {
+                let output = try ExternalTool.run(RillBinary.path, ["check", torrent, "--dir", leech, "--json"] + flags,
+                                                  environment: env)
+                return try JSONDecoder().decode(CheckReport.self, from: Data(output.stdout.utf8))
+            }
+
+            // Slowed to 2 MB/s so it is mid-way when killed.
+            let download = try BackgroundProcess(RillBinary.path, [
+                "download", torrent, "--dir", leech, "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
+                "--peer", "127.0.0.2:\(port)", "--no-trackers", "--max-down", "2M",
+            ], environment: env)
+            #expect(download.waitForLine(matching: "first payload byte", timeout: 60) != nil, "\(download.printed)")
+            usleep(3_000_000)
+            // What is on disk and good now, read without touching resume data; the kill comes a
+            // few seconds later, time enough for those pieces to be flushed and journaled.
+            let early = try check(["--no-resume"]).good
+            usleep(4_000_000)
+            download.stop(signal: SIGKILL)
+            #expect(!download.isRunning)
+            #expect(!download.printed.contains("resume data is saved"), "it had no chance to save")
+
+            let resumed = try check(["--use-resume"])
+            #expect(resumed.from_resume, "the snapshot and journal were trusted without hashing")
+            #expect(resumed.recovered == true)
+            #expect(early.count >= 16, "the download was under way: \(early.count) pieces")
+            #expect(early.isSubset(of: resumed.good),
+                    "pieces on disk 4 s before the kill are trusted: missing \(early.subtracting(resumed.good).sorted())")
+            #expect(resumed.valid < resumed.total, "killed mid-way: \(resumed.valid)/\(resumed.total)")
+
+            // Every trusted piece is really there: a full hash agrees.
+            let hashed = try check(["--no-resume"])
+            #expect(!hashed.from_resume)
+            #expect(resumed.good.isSubset(of: hashed.good),
+                    "trusted but bad: \(resumed.good.subtracting(hashed.good).sorted())")
+            print("killed download: \(early.count) pieces good 4 s before the kill, \(resumed.valid) trusted, "
+                + "\(hashed.valid) on disk, of \(hashed.total)")
+        }
+    }
+
     /// A lying peer cannot spoil a download: rill checks every piece and refetches bad ones.
     @Suite(.serialized) struct BadDataInteropTests {
         @Test(.enabled(if: SwarmInteropTests.haveLibtorrent, "python3-libtorrent is not installed"))

@@ -155,6 +155,11 @@ extension Interop {
         let total: Int
         let bad_pieces: [Int]
         let from_resume: Bool
+        /// Resume data left by a run that did not stop cleanly.
+        let recovered: Bool?
+
+        /// The pieces the check found (or trusted) good.
+        var good: Set<Int> { Set(0..<total).subtracting(bad_pieces) }
     }
 
     /// `transmission-show`'s reading of a torrent.

@@ -129,5 +129,9 @@ import TorrentCore
                               files: [.init(index: 0, size: 12, modifiedSeconds: -3, modifiedNanoseconds: 999_999_999),
                                       .init(index: 2, size: nil)])
         #expect(try ResumeData(decoding: data.encoded()) == data)
+        var leased = data
+        leased.journalGeneration = UInt64.max - 5
+        leased.writeLease = FileTime(seconds: 1_700_000_000, nanoseconds: 123)
+        #expect(try ResumeData(decoding: leased.encoded()) == leased)
     }
 }

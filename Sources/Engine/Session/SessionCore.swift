@@ -8,6 +8,12 @@ import SwarmLogic
 import TorrentCore
 import WireProtocol
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Wires one session together. It owns the event loop that runs every torrent and peer, the
 /// disk pools, the clock, and the parts that each do one job:
 /// - `connections` (ConnectionManager): listening, dialling, connection caps;
@@ -24,6 +30,8 @@ final class SessionCore: @unchecked Sendable {
     let diskPool: NIOThreadPool
     /// One thread for piece writes (see `PieceVerifier`).
     let writePool: NIOThreadPool
+    /// One thread that flushes written pieces to disk and keeps resume data (see `ResumeKeeper`).
+    let flushPool: NIOThreadPool
     let configuration: SessionConfiguration
     let peerID: PeerID
     let log: Logger
@@ -67,6 +75,8 @@ final class SessionCore: @unchecked Sendable {
         diskPool.start()
         writePool = NIOThreadPool(numberOfThreads: 1)
         writePool.start()
+        flushPool = NIOThreadPool(numberOfThreads: 1)
+        flushPool.start()
         var generator = SystemRandomNumberGenerator()
         peerID = PeerID.generate(using: &generator)
         log = logger
@@ -83,6 +93,14 @@ final class SessionCore: @unchecked Sendable {
     }
 
     var now: SwarmInstant { SwarmInstant(ContinuousClock.now, since: origin) }
+
+    /// The wall clock: resume data's write leases are compared with files' modification times.
+    static let wallClock: WallClock = {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return FileTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
+    }
+
     var listeningPort: Int { connections.listeningPort }
 
     // MARK: - Start and stop
@@ -163,6 +181,7 @@ final class SessionCore: @unchecked Sendable {
         loopOpen.withLockedValue { $0 = false }
         try? await diskPool.shutdownGracefully()
         try? await writePool.shutdownGracefully()
+        try? await flushPool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
 

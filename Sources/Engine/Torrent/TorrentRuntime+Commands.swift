@@ -52,6 +52,7 @@ extension TorrentRuntime {
             case .success(let verified):
                 picker = Self.makePicker(info: info, filePriorities: filePriorities, sequential: sequential,
                                          verified: verified)
+                resumeKeeper?.restart(verified: verified)
                 refreshWantedBytes()
                 assembly.discardAll()
                 trust.forgetFailedCopies()

@@ -61,7 +61,7 @@ extension TorrentRuntime {
         ban(trust.pieceVerified(piece, data: data, contributors: contributors, blockSize: picker.blockSize))
         picker.pieceVerified(index)
         pieceNoLongerMissing(piece)
-        resumeDirty = true
+        resumeKeeper?.pieceVerified()
         let now = core.now
         for peer in swarm.values {
             if let actions = peer.session?.announceHave(index, at: now) { carry(actions, for: peer) }

@@ -26,8 +26,8 @@ final class TorrentRuntime: @unchecked Sendable {
     var trust = PeerTrust()
     var optimistic = OptimisticUnchoke()
     var lastChokeRound: SwarmInstant
-    var lastResumeSave: SwarmInstant
-    var resumeDirty = false
+    /// Keeps the resume data; nil when the session keeps none.
+    let resumeKeeper: ResumeKeeper?
 
     private(set) var downloaded = 0
     private(set) var uploaded = 0
@@ -63,14 +63,20 @@ final class TorrentRuntime: @unchecked Sendable {
         self.filePriorities = options.filePriorities ?? Array(repeating: .normal, count: metainfo.info.files.count)
         picker = Self.makePicker(info: metainfo.info, filePriorities: filePriorities, sequential: options.sequential,
                                  verified: verified)
-        verifier = PieceVerifier(pool: core.diskPool, writer: core.writePool, storage: storage, info: metainfo.info)
+        resumeKeeper = core.resumeStore.map { store in
+            let recorder = ResumeRecorder(store: store, info: metainfo.info, downloadRoot: downloadRoot, storage: storage,
+                                          verified: verified, clock: SessionCore.wallClock)
+            return ResumeKeeper(recorder: recorder, pool: core.flushPool, loop: core.loop, log: core.log, now: core.now)
+        }
+        verifier = PieceVerifier(pool: core.diskPool, writer: core.writePool, storage: storage, info: metainfo.info,
+                                 recorder: resumeKeeper?.recorder)
+        if !verified.isComplete { resumeKeeper?.expectWrites() }
         lifecycle = TorrentLifecycle(checkedComplete: picker.isComplete, startPaused: options.startPaused,
                                      seedWhenComplete: options.seedWhenComplete)
         swarm = SwarmPeers(maxPeers: core.configuration.maxConnectionsPerTorrent,
                            togglesEncryption: core.configuration.encryption == .enabled)
         assembly = PieceAssembly(limit: core.configuration.maxPieceBufferBytes)
         lastChokeRound = core.now
-        lastResumeSave = core.now
         tracker = core.configuration.useTrackers && !metainfo.trackerTiers.isEmpty
             ? TrackerAnnouncer(tiers: metainfo.trackerTiers, core: core) : nil
         downloadLimit = options.downloadRateLimit.map { TokenBucket(rate: $0) }
@@ -191,6 +197,7 @@ final class TorrentRuntime: @unchecked Sendable {
     /// trackers, the ratio goal.
     func tick() {
         let now = core.now
+        resumeKeeper?.tick(now: now)
         guard lifecycle.isRunning else { return }
         if isDownloading {
             let old = picker.requests(sentAtOrBefore: now.advanced(by: .seconds(-20)))
@@ -207,7 +214,6 @@ final class TorrentRuntime: @unchecked Sendable {
         }
         connectToCandidates()
         exchangePeers()
-        if resumeDirty && lastResumeSave.duration(to: now) >= .seconds(30) { saveResume() }
         tracker?.tick(self)
         if lifecycle.state == .seeding, let goal = ratioGoal, ratio >= goal {
             core.log.info("\(info.name) reached its ratio goal \(goal); stopped seeding")
@@ -228,25 +234,14 @@ final class TorrentRuntime: @unchecked Sendable {
 
     // MARK: - Resume data and stopping
 
-    /// Records verified pieces and file states so a restart need not hash again.
+    /// Records the verified pieces that are on disk, and the files' state, so a restart need not
+    /// hash again (a compaction of the resume journal; see `ResumeKeeper`).
     @discardableResult
     func saveResume() -> EventLoopFuture<Void> {
-        guard let store = core.resumeStore else { return core.loop.makeSucceededFuture(()) }
-        resumeDirty = false
-        lastResumeSave = core.now
-        let verified = picker.have
-        let info = self.info
-        let root = downloadRoot
-        let saved = core.diskPool.runIfActive(eventLoop: core.loop) {
-            try store.save(verified, for: info, downloadRoot: root)
-        }
-        saved.assumeIsolated().whenFailure { [self] error in
-            core.log.warning("cannot save resume data for \(info.name): \(error)")
-        }
-        return saved
+        resumeKeeper?.save(now: core.now) ?? core.loop.makeSucceededFuture(())
     }
 
-    /// Stops all transfers, waits for pieces on their way to disk, and saves resume data.
+    /// Stops all transfers, waits for pieces on their way to disk, and saves the final resume data.
     func stop() -> EventLoopFuture<Void> {
         handle(.stop)
         tracker?.stopped(self)
@@ -257,7 +252,7 @@ final class TorrentRuntime: @unchecked Sendable {
 
     private func waitForDisk(_ promise: EventLoopPromise<Void>) {
         if assembly.piecesVerifying == 0 {
-            saveResume().whenComplete { _ in promise.succeed(()) }
+            (resumeKeeper?.finish() ?? core.loop.makeSucceededFuture(())).whenComplete { _ in promise.succeed(()) }
             return
         }
         core.loop.scheduleTask(in: .milliseconds(20)) { [self] in waitForDisk(promise) }
