@@ -79,8 +79,7 @@ enum Posix {
 
     /// `fsync` of a folder, so that a file just created or renamed in it survives a power cut.
     static func flushFolder(_ path: FilePath) throws(Errno) {
-        let descriptor = path.withPlatformString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard descriptor >= 0 else { throw Errno(rawValue: errno) }
+        let descriptor = try open(path, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { _ = close(descriptor) }
         guard fsync(descriptor) == 0 else { throw Errno(rawValue: errno) }
     }

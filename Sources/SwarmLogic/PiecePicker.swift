@@ -180,6 +180,11 @@ public struct PiecePicker: Sendable {
         requestsByPeer[peer] ?? []
     }
 
+    /// True when `block` is one of our outstanding requests at `peer`.
+    public func hasRequest(_ block: BlockRequest, from peer: PeerKey) -> Bool {
+        requestsByPeer[peer]?.contains(block) ?? false
+    }
+
     /// How many requests are outstanding at `peer` (without copying them).
     public func outstandingCount(of peer: PeerKey) -> Int {
         requestsByPeer[peer]?.count ?? 0

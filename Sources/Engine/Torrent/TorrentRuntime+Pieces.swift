@@ -9,8 +9,10 @@ import WireProtocol
 extension TorrentRuntime {
     func receivedBlock(_ request: BlockRequest, data: ByteBuffer, from peer: PeerConnection) {
         let piece = request.piece.value
-        // Over the memory bound a block for a piece not started is dropped; its request times out.
-        guard assembly.accepts(piece: piece) else { return }
+        // Over the memory bound, data nobody asked this peer for is not kept for a piece not
+        // started. A requested block is always kept: the requests in flight bound it already,
+        // and dropping it would stall the piece until the request times out.
+        guard assembly.accepts(piece: piece) || picker.hasRequest(request, from: peer.key) else { return }
         let arrival = picker.blockReceived(request, from: peer.key)
         for key in arrival.cancelFrom {
             if let other = swarm[key], let actions = other.session?.cancel(request, at: core.now) {
