@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds rill's libFuzzer targets (once) and runs each for N seconds on a scratch copy of its
-# committed corpus in Fuzz/Corpus/<target>/, so a run never changes the repository.
+# committed corpus in Fuzz/Corpus/<target>/ (with Fuzz/Dictionaries/<target>.dict when there is
+# one), so a run never changes the repository.
 #
 #   Fuzz/run.sh [--seconds N] [--debug] [TARGET...]     (default: 30 seconds, every target)
 #
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,12s/^# \{0,1\}//p' "$0"; }
 
 seconds=30
 config=release
@@ -71,9 +72,11 @@ for target in "${requested[@]}"; do
     mkdir -p "$corpus" "$artifacts"
     if [[ -d "Corpus/$target" ]]; then cp -R "Corpus/$target/." "$corpus/"; fi
     log="$work/$target/log"
+    options=(-max_total_time="$seconds" -print_final_stats=1 -timeout=20 -rss_limit_mb=2048 -artifact_prefix="$artifacts/")
+    # Tokens of the format (keys, header names) that random mutation would rarely spell.
+    if [[ -f "Dictionaries/$target.dict" ]]; then options+=(-dict="Dictionaries/$target.dict"); fi
     status=0
-    "$bin/fuzz-$target" "$corpus" -max_total_time="$seconds" -print_final_stats=1 -timeout=20 \
-        -rss_limit_mb=2048 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+    "$bin/fuzz-$target" "$corpus" "${options[@]}" >"$log" 2>&1 || status=$?
     executions=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log" | tail -1)
     executions=${executions:-0}
     total=$((total + executions))
