@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "Bencode", targets: ["Bencode"]),
         .library(name: "TorrentCore", targets: ["TorrentCore"]),
         .library(name: "Storage", targets: ["Storage"]),
+        // Products only so `Fuzz/` (a separate package) can reach the codecs and the peer state machine.
+        .library(name: "WireProtocol", targets: ["WireProtocol"]),
+        .library(name: "SwarmLogic", targets: ["SwarmLogic"]),
         .library(name: "EngineAPI", targets: ["EngineAPI"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "TerminalUI", targets: ["TerminalUI"]),

@@ -61,7 +61,9 @@ public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
                 guard let peer = PeerEndpoint(parsing: value) else { throw .badPeer(value) }
                 peers.append(peer)
             case "so":
-                guard let indices = Self.parseSelection(value) else { throw .badSelection(value) }
+                guard let indices = Self.parseSelection(value, alreadySelected: selected?.count ?? 0) else {
+                    throw .badSelection(value)
+                }
                 selected = (selected ?? []) + indices
             default:
                 continue  // Unknown keys (xl, kt, as, …) are allowed and ignored.
@@ -87,14 +89,18 @@ public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
 
     // MARK: - Helpers
 
-    /// `0,2,4-6` → [0, 2, 4, 5, 6]; ranges are bounded so a hostile link cannot ask for billions.
-    private static func parseSelection(_ text: String) -> [Int]? {
+    /// The most file indices one link may select, counted over all its `so` parameters.
+    static let maxSelectedFiles = 100_000
+
+    /// `0,2,4-6` → [0, 2, 4, 5, 6]. The total is bounded over the whole link, so a hostile one can
+    /// ask for neither billions in one range nor millions in many `so=0-99999` parameters.
+    private static func parseSelection(_ text: String, alreadySelected: Int) -> [Int]? {
         var out: [Int] = []
         for item in text.split(separator: ",") {
             let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
             guard bounds.count <= 2, let low = Int(bounds[0]), low >= 0 else { return nil }
             let high = bounds.count == 2 ? Int(bounds[1]) : low
-            guard let high, high >= low, high - low < 100_000, out.count < 100_000 else { return nil }
+            guard let high, high >= low, high - low < maxSelectedFiles - alreadySelected - out.count else { return nil }
             out.append(contentsOf: low...high)
         }
         return out.isEmpty ? nil : out

@@ -57,6 +57,18 @@ import TorrentCore
         }
     }
 
+    @Test func boundsTheFileSelectionOverAllItsSoParameters() throws {
+        // Found by the `magnet` fuzz target (Fuzz/Corpus/magnet/finding-repeated-so): a 4 KB link of
+        // 370 `so=0-99999` parameters made 37 million indices, tens of seconds and most of a GiB.
+        let repeated = "magnet:?xt=urn:btih:\(hex)" + String(repeating: "&so=0-99999", count: 370)
+        #expect(throws: MagnetLinkError.badSelection("0-99999")) { try MagnetLink(parsing: repeated) }
+        #expect(throws: MagnetLinkError.badSelection("7")) {
+            try MagnetLink(parsing: "magnet:?xt=urn:btih:\(hex)&so=0-99999&so=7")
+        }
+        let split = try MagnetLink(parsing: "magnet:?xt=urn:btih:\(hex)&so=0-49999&so=50000-99999")
+        #expect(split.selectedFiles == Array(0..<100_000))
+    }
+
     @Test func aTorrentProducesItsMagnetLink() throws {
         var builder = MetainfoBuilder(name: "file.iso", pieceLength: 16384, files: nil, singleFileLength: 10)
         builder.trackerTiers = [["http://a/announce"], ["udp://b:2"]]
