@@ -17,6 +17,18 @@ import TorrentCore
         #expect(link.selectedFiles == [0, 2, 4, 5, 6])
     }
 
+    @Test func anErrorAboutAHugeValueQuotesOnlyItsStart() throws {
+        let hex = String(repeating: "ab", count: 20)
+        let huge = String(repeating: "9", count: 120_000)
+        do {
+            _ = try MagnetLink(parsing: "magnet:?xt=urn:btih:\(hex)&x.pe=127.0.0.1:\(huge)")
+            Issue.record("a peer with a 120,000-digit port was accepted")
+        } catch {
+            #expect(error.description.count < 200, "\(error.description.prefix(300))")
+            #expect(error.description.contains("120010 bytes"), "it says how long the value was: \(error.description)")
+        }
+    }
+
     @Test func parsesBase32InfoHashes() throws {
         let raw = try #require(Hex.decode(hex))
         let base32 = Base32.encode(raw)
