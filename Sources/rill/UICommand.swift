@@ -79,6 +79,8 @@ extension SessionConfiguration {
         maxActiveSeeds = settings.maxActiveSeeds
         maxConnections = settings.maxConnections
         maxConnectionsPerTorrent = settings.maxConnectionsPerTorrent
+        maxConnectionsPerIP = settings.maxConnectionsPerIP
+        maxPieceBufferBytes = settings.pieceBufferMiB << 20
         uploadSlots = settings.uploadSlots
         encryption = settings.encryption
         dht.enabled = settings.dhtEnabled

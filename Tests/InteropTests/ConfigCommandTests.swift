@@ -44,6 +44,20 @@ extension Interop {
             #expect(output.stderr.contains("\(file):9: bad value for 'dht.port'"))
         }
 
+        @Test func connectionAndMemoryBoundsCanBeSetAndAreChecked() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let file = try dir.write("config.toml", Array("max_connections_per_ip = 3\npiece_buffer_mb = 2\n".utf8))
+            let output = try ExternalTool.run(RillBinary.path, ["config"], environment: ["RILL_HOME": dir.path])
+            #expect(output.status == 0)
+            let lines = output.stdout.split(separator: "\n").map(String.init)
+            func line(_ key: String) -> String { lines.first { $0.hasPrefix(key + " ") } ?? "" }
+            #expect(line("max_connections_per_ip").contains("= 3") && line("max_connections_per_ip").contains("\(file):1"))
+            #expect(line("piece_buffer_mb").contains("= 64") && line("piece_buffer_mb").contains("default"),
+                    "2 MiB is below the 4 MiB floor: the default stays")
+            #expect(output.stderr.contains("\(file):2: bad value for 'piece_buffer_mb'"), "\(output.stderr)")
+        }
+
         @Test func aFileThatDoesNotParseFallsBackToTheDefaults() throws {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }

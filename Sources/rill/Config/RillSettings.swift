@@ -13,6 +13,9 @@ struct RillSettings: Equatable, Sendable {
     var maxActiveSeeds: Int? = 10
     var maxConnections = 200
     var maxConnectionsPerTorrent = 80
+    var maxConnectionsPerIP = 8
+    /// Pieces assembled in memory and waiting for the disk, in MiB (backpressure above it).
+    var pieceBufferMiB = 64
     var uploadSlots = 4
     var seedWhenComplete = true
     /// Stop seeding at this upload/download ratio; nil seeds without a goal.

@@ -22,6 +22,8 @@ struct SettingKey: Sendable {
         optionalCount("max_active_seeds", "torrents seeding at once (0: no limit)", \.maxActiveSeeds),
         integer("max_connections", "peer connections in all", \.maxConnections, 1...10_000),
         integer("max_connections_per_torrent", "peer connections per torrent", \.maxConnectionsPerTorrent, 1...10_000),
+        integer("max_connections_per_ip", "peer connections to or from one address", \.maxConnectionsPerIP, 1...1000),
+        integer("piece_buffer_mb", "MiB of pieces held in memory on their way to disk", \.pieceBufferMiB, 4...4096),
         integer("upload_slots", "peers uploaded to at once, per torrent", \.uploadSlots, 1...100),
         flag("seed_when_complete", "keep uploading once a download is complete", \.seedWhenComplete),
         SettingKey(name: "seed_ratio_goal", help: "stop seeding at this upload/download ratio (0: no goal)",
