@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,16 +16,3 @@ enum FreeSpace {
     }
 }
 
-/// Byte counts for log lines and events: "1.5 GiB".
-enum ByteCountText {
-    static func format(_ bytes: Int) -> String {
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f", value) + " " + units[unit]
-    }
-}

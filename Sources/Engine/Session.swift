@@ -25,6 +25,24 @@ public final class Session: Sendable {
             throw SessionError.cannotListen(host: configuration.listenHost, port: configuration.listenPort,
                                             reason: String(describing: error))
         }
+        if configuration.restoreSavedTorrentsOnStart { await restoreInBackground() }
+    }
+
+    /// Registers the remembered torrents before the first command can arrive (so they keep their
+    /// queue places), and reports the ones that cannot come back as events while checks go on.
+    private func restoreInBackground() async {
+        let core = self.core
+        let (problems, pending) = await core.persistence.beginRestore(into: core)
+        let report: @Sendable (String) -> Void = { problem in
+            core.log.warning("\(problem)")
+            core.recordEvent(.commandFailed(nil, problem))
+        }
+        problems.forEach(report)
+        Task {
+            for future in pending {
+                if let problem = try? await future.get() { report(problem) }
+            }
+        }
     }
 
     /// The TCP port peers can reach us on.
@@ -64,13 +82,11 @@ public final class Session: Sendable {
 public enum SessionError: Error, CustomStringConvertible, Sendable {
     case cannotListen(host: String, port: Int, reason: String)
     case duplicateTorrent(InfoHash)
-    case unknownTorrent(InfoHash)
 
     public var description: String {
         switch self {
         case .cannotListen(let host, let port, let reason): "cannot listen on \(host):\(port): \(reason)"
         case .duplicateTorrent(let hash): "the torrent \(hash) is already in the session"
-        case .unknownTorrent(let hash): "no torrent \(hash) in the session"
         }
     }
 }
@@ -89,5 +105,9 @@ extension Session: TorrentEngine {
     public func perform(_ command: EngineCommand) {
         let core = self.core
         core.loop.execute { core.dispatcher.perform(command, in: core) }
+    }
+
+    public func close() async {
+        await shutdown()
     }
 }

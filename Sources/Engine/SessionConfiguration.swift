@@ -44,6 +44,9 @@ public struct SessionConfiguration: Sendable {
     /// Remember the torrents, their settings and queue order in `resumeFolder`, so that
     /// `Session.restoreSavedTorrents()` brings them back after a restart.
     public var persistTorrents = false
+    /// Bring the remembered torrents back as the session starts (problems come as events), instead
+    /// of waiting for `Session.restoreSavedTorrents()`.
+    public var restoreSavedTorrentsOnStart = false
     // MARK: DHT and LSD (off unless asked for)
     /// The Mainline DHT node (BEP 5).
     public var dht = DHTSettings()

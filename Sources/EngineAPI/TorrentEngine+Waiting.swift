@@ -5,16 +5,38 @@ extension TorrentEngine {
         snapshot(detail: nil).torrents.first { $0.id == id }
     }
 
-    /// Polls snapshots until `condition` holds for the torrent's row (nil while it is not listed)
-    /// or `timeout` passes, and returns the last row seen. Commands only enqueue, so this is how
-    /// a script or a test waits for their effect.
+    /// Polls snapshots (with `detail`) on `clock` until `condition` holds or `timeout` passes, and
+    /// returns the snapshot that met it (nil on timeout). Commands only enqueue, so this is how a
+    /// script or a test waits for their effect.
+    public func waitForSnapshot<C: Clock>(detail: TorrentID? = nil, timeout: Duration,
+                                          every interval: Duration = .milliseconds(50), clock: C,
+                                          until condition: (SessionSnapshot) -> Bool) async -> SessionSnapshot?
+        where C.Duration == Duration {
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            let latest = snapshot(detail: detail)
+            if condition(latest) { return latest }
+            let next = clock.now.advanced(by: interval)
+            guard next < deadline else { return nil }
+            do { try await clock.sleep(until: next, tolerance: nil) } catch { return nil }
+        }
+    }
+
+    /// `waitForSnapshot` on the continuous clock.
+    public func waitForSnapshot(detail: TorrentID? = nil, timeout: Duration, every interval: Duration = .milliseconds(50),
+                                until condition: (SessionSnapshot) -> Bool) async -> SessionSnapshot? {
+        await waitForSnapshot(detail: detail, timeout: timeout, every: interval, clock: ContinuousClock(),
+                              until: condition)
+    }
+
+    /// Waits until `condition` holds for the torrent's row (nil while it is not listed) or
+    /// `timeout` passes, and returns the last row seen.
     public func wait(for id: TorrentID, timeout: Duration, every interval: Duration = .milliseconds(50),
                      until condition: (TorrentSnapshot?) -> Bool) async -> TorrentSnapshot? {
-        let deadline = ContinuousClock.now + timeout
-        var row = torrent(id)
-        while !condition(row), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: interval)
-            row = torrent(id)
+        var row: TorrentSnapshot?
+        _ = await waitForSnapshot(timeout: timeout, every: interval) { snapshot in
+            row = snapshot.torrents.first { $0.id == id }
+            return condition(row)
         }
         return row
     }

@@ -12,4 +12,9 @@ public protocol TorrentEngine: Sendable {
 
     /// Queues a command.
     func perform(_ command: EngineCommand)
+
+    /// Stops using the engine: an engine running in this process saves its state, tells trackers
+    /// and peers goodbye and stops; one reached over a connection would only detach. Nothing may
+    /// be asked of it afterwards.
+    func close() async
 }

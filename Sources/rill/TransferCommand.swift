@@ -161,15 +161,15 @@ struct TransferRunner {
             throw CLIError("'\(options.dir)' is a file, not a folder")
         }
 
-        let session = try await Session(configuration: options.sessionConfiguration(), logger: options.makeLogger())
-        let engine: any TorrentEngine = session
+        let engine: any TorrentEngine = try await Session(configuration: options.sessionConfiguration(),
+                                                          logger: options.makeLogger())
         let infoHash = loaded?.metainfo.infoHash ?? magnet!.infoHash
         let name = loaded?.metainfo.name ?? magnet?.displayName ?? infoHash.hex
         let add = AddOptions(selectedFiles: selected, seedWhenComplete: keepSeeding, sequential: options.sequential,
                              peers: options.peers)
         engine.perform(.add(loaded.map { .torrentData($0.bytes) } ?? .magnet(options.torrent),
                             directory: options.dir, options: add))
-        let port = await session.listeningPort
+        let port = engine.snapshot(detail: nil).listenPort
         Console.printError("rill: \(verb) \(name) (\(infoHash.hex)), listening on port \(port)")
         let monitor = TransferMonitor(engine: engine, id: TorrentID(hex: infoHash.hex), name: name,
                                       keepSeeding: keepSeeding, signals: SignalWatcher())
@@ -177,11 +177,11 @@ struct TransferRunner {
         do {
             outcome = try await monitor.run()
         } catch {
-            await session.shutdown()
+            await engine.close()
             throw error
         }
         if outcome == .interrupted { Console.printError("rill: stopping; resume data is saved") }
-        await session.shutdown()
+        await engine.close()
         if outcome == .interrupted && !keepSeeding { throw ExitCode(130) }
     }
 }

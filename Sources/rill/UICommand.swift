@@ -39,30 +39,26 @@ struct UICommand: AsyncRillCommand {
         var configuration = SessionConfiguration(settings: settings)
         configuration.resumeFolder = RillPaths.resumeFolder
         configuration.persistTorrents = true
-        let session: Session
+        // The saved torrents are back (in their queue places) before the first command below.
+        configuration.restoreSavedTorrentsOnStart = true
+        let engine: any TorrentEngine
         do {
-            session = try await Session(configuration: configuration, logger: log)
+            engine = try await Session(configuration: configuration, logger: log)
         } catch {
             throw CLIError("\(error)")
         }
-        let additions = torrents.map { argument -> EngineCommand in
+        for argument in torrents {
             let source: AddSource = argument.hasPrefix("magnet:") ? .magnet(argument)
                 : .torrentFile(path: URL(fileURLWithPath: argument).path)
-            return .add(source, directory: dir, options: AddOptions(pauseForFileChoice: true))
-        }
-        let restoring = Task {
-            for problem in await session.restoreSavedTorrents() { log.warning("\(problem)") }
-            for command in additions { session.perform(command) }
+            engine.perform(.add(source, directory: dir, options: AddOptions(pauseForFileChoice: true)))
         }
         do {
-            try await FrontEnd.run(engine: session, theme: settings.theme, notes: config.problems, log: log)
+            try await FrontEnd.run(engine: engine, theme: settings.theme, notes: config.problems, log: log)
         } catch {
-            restoring.cancel()
-            await session.shutdown()
+            await engine.close()
             throw error
         }
-        await restoring.value
-        await session.shutdown()
+        await engine.close()
     }
 }
 

@@ -86,12 +86,8 @@ import TorrentCore
         }
         try await channel.writeAndFlush(bytes)
 
-        var banned = false
-        for _ in 0..<200 where !banned {
-            banned = leecher.drainEvents().contains { if case .peerBanned(id, "127.0.0.1") = $0 { true } else { false } }
-            if !banned { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        #expect(banned, "the pushy peer is banned")
+        let isBan: (EngineEvent) -> Bool = { if case .peerBanned(id, "127.0.0.1") = $0 { true } else { false } }
+        #expect(await leecher.events(until: isBan).contains(where: isBan), "the pushy peer is banned")
         try await withTimeout(5, "the leecher hangs up") { try await channel.closeFuture.get() }
         let row = try #require(await leecher.wait(for: id, timeout: .seconds(5)) { $0?.bannedPeers == 1 })
         #expect(row.bannedPeers == 1)

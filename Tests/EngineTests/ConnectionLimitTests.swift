@@ -31,6 +31,18 @@ struct IdlePeer {
 /// One address cannot take every peer slot, and a full torrent makes room for a newcomer by
 /// dropping a peer that is of no use.
 @Suite(.timeLimit(.minutes(2))) struct ConnectionLimitTests {
+    /// A rill leecher on 127.0.0.4 that downloads `meta` from the seeder on 127.0.0.2 and gets
+    /// the same files.
+    static func downloadWithARealPeer(_ meta: Metainfo, from port: Int, in dir: TemporaryDirectory) async throws
+        -> Session {
+        let leecher = try await SwarmFixture.session(host: "127.0.0.4")
+        try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        leecher.addPeers([PeerEndpoint(host: "127.0.0.2", port: UInt16(port))], to: meta.infoHash)
+        try await leecher.waitUntilComplete(meta.infoHash, timeout: .seconds(30))
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        return leecher
+    }
+
     @Test func oneAddressGetsOnlyItsShareOfSlotsAndARealPeerStillGetsIn() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -43,16 +55,13 @@ struct IdlePeer {
         for _ in 0..<20 {
             flood.append(try await IdlePeer.connect(from: "127.0.0.9", to: port, infoHash: meta.infoHash, group: group))
         }
-        try await Task.sleep(for: .milliseconds(500))
+        let expected = 20 - SessionConfiguration().maxConnectionsPerIP
+        _ = await seeder.waitForSnapshot(timeout: .seconds(5)) { _ in flood.count { $0.isClosed } >= expected }
         let refused = flood.count { $0.isClosed }
-        #expect(refused == 20 - SessionConfiguration().maxConnectionsPerIP,
+        #expect(refused == expected,
                 "one address keeps \(SessionConfiguration().maxConnectionsPerIP) slots, the rest are refused")
 
-        let leecher = try await SwarmFixture.session(host: "127.0.0.4")
-        try await leecher.add(meta, downloadDirectory: dir.file("leech"))
-        leecher.addPeers([PeerEndpoint(host: "127.0.0.2", port: UInt16(port))], to: meta.infoHash)
-        try await leecher.waitUntilComplete(meta.infoHash, timeout: .seconds(30))
-        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        let leecher = try await Self.downloadWithARealPeer(meta, from: port, in: dir)
         for peer in flood { try? await peer.channel.close() }
         try await group.shutdownGracefully()
         await leecher.shutdown()
@@ -63,13 +72,10 @@ struct IdlePeer {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let meta = try SwarmFixture.makeTorrent(in: dir, name: "full", files: [("full.bin", 400_000)])
-        var configuration = SessionConfiguration()
-        configuration.listenHost = "127.0.0.2"
-        configuration.listenPort = 0
-        configuration.useTrackers = false
-        configuration.maxConnectionsPerTorrent = 4
-        configuration.idlePeerEvictionAge = .milliseconds(500)
-        let seeder = try await Session(configuration: configuration)
+        let seeder = try await SwarmFixture.session(host: "127.0.0.2") { configuration in
+            configuration.maxConnectionsPerTorrent = 4
+            configuration.idlePeerEvictionAge = .zero  // idle peers may give way at once
+        }
         try await seeder.add(meta, downloadDirectory: dir.file("seed"))
         let port = await seeder.listeningPort
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -80,13 +86,9 @@ struct IdlePeer {
         let id = TorrentID(hex: meta.infoHash.hex)
         let full = await seeder.wait(for: id, timeout: .seconds(5)) { $0?.peers == 4 }
         #expect(full?.peers == 4, "the four idle peers fill the torrent")
-        try await Task.sleep(for: .milliseconds(700))  // they are now idle past the eviction age
 
-        let leecher = try await SwarmFixture.session(host: "127.0.0.4")
-        try await leecher.add(meta, downloadDirectory: dir.file("leech"))
-        leecher.addPeers([PeerEndpoint(host: "127.0.0.2", port: UInt16(port))], to: meta.infoHash)
-        try await leecher.waitUntilComplete(meta.infoHash, timeout: .seconds(30))
-        try await Task.sleep(for: .milliseconds(200))
+        let leecher = try await Self.downloadWithARealPeer(meta, from: port, in: dir)
+        _ = await seeder.waitForSnapshot(timeout: .seconds(5)) { _ in idle.contains { $0.isClosed } }
         let dropped = idle.count { $0.isClosed }
         #expect(dropped >= 1, "an idle peer made room")
         #expect(dropped < 4, "only as many as needed")
@@ -113,7 +115,11 @@ struct IdlePeer {
                                                  infoHash: meta.infoHash, group: group)
         let encoder = PeerMessageEncoder()
         try await flooder.channel.writeAndFlush(encoder.encode(.interested))
-        try await Task.sleep(for: .milliseconds(200))  // unchoked: a free upload slot
+        let id = TorrentID(hex: meta.infoHash.hex)
+        let unchoked = await seeder.waitForSnapshot(detail: id, timeout: .seconds(5)) {
+            $0.detail?.peers.first.map { !$0.flags.contains(.weChoke) } ?? false
+        }
+        #expect(unchoked != nil, "an interested peer gets a free upload slot")
         // A valid request for every block, far more than the 500 we queue, never reading what comes back.
         var burst = ByteBuffer()
         for piece in 0..<pieces {
@@ -121,7 +127,6 @@ struct IdlePeer {
             burst.writeBuffer(&message)
         }
         try? await flooder.channel.writeAndFlush(burst)
-        let id = TorrentID(hex: meta.infoHash.hex)
         let dropped = await seeder.wait(for: id, timeout: .seconds(10)) { $0?.peers == 0 }
         #expect(dropped?.peers == 0, "the flooding peer was dropped")
         #expect((dropped?.sessionUploaded ?? .max) <= 600 * 16_384, "at most the queue limit's worth was served")

@@ -72,17 +72,13 @@ final class FaultyStorage: TorrentStorage, @unchecked Sendable {
         try await seeder.add(meta, downloadDirectory: dir.file("seed"))
 
         let fault = DiskFault(failAfter: 20, with: .noSpace)
-        var configuration = SessionConfiguration()
-        configuration.listenHost = "127.0.0.3"
-        configuration.listenPort = 0
-        configuration.useTrackers = false
-        configuration.resumeFolder = dir.file("resume")
-        configuration.makeStorage = { layout, root, prepare in
-            let files = try FileStorage(root: root, layout: layout, mode: .readWrite)
-            if prepare { try files.prepare() }
-            return FaultyStorage(files: files, fault: fault)
+        let leecher = try await SwarmFixture.session(host: "127.0.0.3", resumeFolder: dir.file("resume")) { configuration in
+            configuration.makeStorage = { layout, root, prepare in
+                let files = try FileStorage(root: root, layout: layout, mode: .readWrite)
+                if prepare { try files.prepare() }
+                return FaultyStorage(files: files, fault: fault)
+            }
         }
-        let leecher = try await Session(configuration: configuration)
         try await leecher.add(meta, downloadDirectory: dir.file("leech"))
         let id = TorrentID(hex: meta.infoHash.hex)
         leecher.perform(.addPeer(id, host: "127.0.0.2", port: await seeder.listeningPort))
@@ -99,9 +95,11 @@ final class FaultyStorage: TorrentStorage, @unchecked Sendable {
         #expect(leecher.drainEvents().contains { if case .failed(id, _) = $0 { true } else { false } })
         #expect(failed?.peers == 0, "a failed torrent drops its peers")
         #expect(failed?.piecesHave == 20, "every piece written before the fault stays verified")
-        // Still failed a moment later: nothing retries behind the user's back.
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(leecher.torrent(id)?.piecesHave == 20)
+        // Still failed after the engine's next once-a-second tick: nothing retries behind the user's back.
+        let failedAt = leecher.snapshot(detail: nil).uptime
+        let later = await leecher.waitForSnapshot(timeout: .seconds(10)) { $0.uptime >= failedAt + 1.5 }
+        #expect(later?.torrents.first { $0.id == id }?.piecesHave == 20)
+        #expect(later?.torrents.first { $0.id == id }?.phase == failed?.phase)
 
         fault.clear()
         leecher.perform(.resume(id))

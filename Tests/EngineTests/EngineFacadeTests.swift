@@ -10,13 +10,9 @@ import TorrentCore
     /// Polls `engine` until `condition` holds for a snapshot (at most `seconds`).
     func waitFor(_ engine: any TorrentEngine, detail: TorrentID? = nil, seconds: Double = 30,
                  _ condition: (SessionSnapshot) -> Bool) async throws -> SessionSnapshot {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            let snapshot = engine.snapshot(detail: detail)
-            if condition(snapshot) { return snapshot }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TimedOut(description: "condition not met within \(seconds) s")
+        guard let snapshot = await engine.waitForSnapshot(detail: detail, timeout: .seconds(seconds), until: condition)
+        else { throw TimedOut(description: "condition not met within \(seconds) s") }
+        return snapshot
     }
 
     @Test func snapshotsShowTorrentsPeersPiecesAndCommandsTakeEffect() async throws {

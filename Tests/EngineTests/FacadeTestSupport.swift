@@ -45,6 +45,16 @@ extension TorrentEngine {
         }
     }
 
+    /// Drains events until one matches (or `timeout` passes) and returns every event drained.
+    func events(until match: (EngineEvent) -> Bool, timeout: Duration = .seconds(5)) async -> [EngineEvent] {
+        var seen: [EngineEvent] = []
+        _ = await waitForSnapshot(timeout: timeout, every: .milliseconds(20)) { _ in
+            seen += drainEvents()
+            return seen.contains(where: match)
+        }
+        return seen
+    }
+
     func addPeers(_ peers: [PeerEndpoint], to hash: InfoHash) {
         for peer in peers { perform(.addPeer(TorrentID(hex: hash.hex), host: peer.host, port: Int(peer.port))) }
     }

@@ -170,10 +170,9 @@ import WireProtocol
         session.perform(.add(.magnet(link.description), directory: "/tmp"))
         let id = TorrentID(hex: hash.hex)
         var refusal: String?
-        for _ in 0..<100 where refusal == nil {
-            for case .commandFailed(id, let text) in session.drainEvents() { refusal = text }
-            if refusal == nil { try await Task.sleep(for: .milliseconds(20)) }
-        }
+        for case .commandFailed(id, let text) in await session.events(until: {
+            if case .commandFailed(id, _) = $0 { true } else { false }
+        }) { refusal = text }
         #expect(refusal?.contains("already in the session") == true)
         session.perform(.remove(id, deleteData: false))
         #expect(await session.wait(for: id, timeout: .seconds(5)) { $0 == nil } == nil)
@@ -184,19 +183,14 @@ import WireProtocol
         let session = try await SwarmFixture.session()
         session.perform(.add(.magnet("magnet:?dn=nothing-else"), directory: nil))
         var failure: String?
-        for _ in 0..<100 where failure == nil {
-            for case .commandFailed(nil, let text) in session.drainEvents() { failure = text }
-            if failure == nil { try await Task.sleep(for: .milliseconds(20)) }
-        }
+        for case .commandFailed(nil, let text) in await session.events(until: {
+            if case .commandFailed(nil, _) = $0 { true } else { false }
+        }) { failure = text }
         #expect(failure == "cannot add the magnet link: the magnet link has no 'xt=urn:btih:' info-hash")
         // A good one shows up as fetching metadata.
         let hex = String(repeating: "ab", count: 20)
         session.perform(.add(.magnet("magnet:?xt=urn:btih:\(hex)&dn=wanted"), directory: "/tmp"))
-        var phase: TorrentPhase?
-        for _ in 0..<100 where phase == nil {
-            phase = session.snapshot(detail: nil).torrents.first { $0.id.hex == hex }?.phase
-            if phase == nil { try await Task.sleep(for: .milliseconds(20)) }
-        }
+        let phase = await session.wait(for: TorrentID(hex: hex), timeout: .seconds(2)) { $0 != nil }?.phase
         #expect(phase == .fetchingMetadata)
         await session.shutdown()
     }

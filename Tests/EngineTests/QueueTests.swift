@@ -9,13 +9,9 @@ import TorrentCore
 @Suite(.timeLimit(.minutes(2))) struct QueueTests {
     func waitFor(_ engine: any TorrentEngine, seconds: Double = 30, _ what: String,
                  _ condition: (SessionSnapshot) -> Bool) async throws -> SessionSnapshot {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            let snapshot = engine.snapshot(detail: nil)
-            if condition(snapshot) { return snapshot }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TimedOut(description: "\(what) within \(seconds) s")
+        guard let snapshot = await engine.waitForSnapshot(timeout: .seconds(seconds), until: condition)
+        else { throw TimedOut(description: "\(what) within \(seconds) s") }
+        return snapshot
     }
 
     func phases(_ snapshot: SessionSnapshot, _ ids: [TorrentID]) -> [TorrentPhase?] {

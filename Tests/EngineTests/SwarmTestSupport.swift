@@ -21,12 +21,15 @@ enum SwarmFixture {
         return try Metainfo(bytes: bytes)
     }
 
-    static func session(host: String = "127.0.0.1", resumeFolder: String? = nil) async throws -> Session {
+    /// A session on `host` with a free port and no trackers; `adjust` changes anything else.
+    static func session(host: String = "127.0.0.1", resumeFolder: String? = nil,
+                        adjust: (inout SessionConfiguration) -> Void = { _ in }) async throws -> Session {
         var configuration = SessionConfiguration()
         configuration.listenHost = host
         configuration.listenPort = 0
         configuration.useTrackers = false
         configuration.resumeFolder = resumeFolder
+        adjust(&configuration)
         return try await Session(configuration: configuration)
     }
 

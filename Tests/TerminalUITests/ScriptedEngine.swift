@@ -33,6 +33,8 @@ final class ScriptedEngine: TorrentEngine, @unchecked Sendable {
         return events
     }
 
+    func close() async {}
+
     func perform(_ command: EngineCommand) {
         lock.lock()
         recorded.append(command)

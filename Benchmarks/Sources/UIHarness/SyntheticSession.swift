@@ -82,6 +82,8 @@ public final class SyntheticEngine: TorrentEngine, @unchecked Sendable {
 
     public func drainEvents() -> [EngineEvent] { [] }
 
+    public func close() async {}
+
     public func perform(_ command: EngineCommand) {
         lock.lock()
         log.append(command)

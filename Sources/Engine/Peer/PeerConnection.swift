@@ -38,7 +38,6 @@ final class PeerConnection: @unchecked Sendable {
     var isEncrypted = false
     /// Blocks being read from disk for this peer.
     var uploadsReading = 0
-    let connectedAt: SwarmInstant
     /// For a magnet's peers, which have no `PeerSession`: for keep-alives.
     private(set) var lastSentAt: SwarmInstant
 
@@ -54,8 +53,7 @@ final class PeerConnection: @unchecked Sendable {
         self.source = source
         self.owner = owner
         self.context = context
-        connectedAt = context.now
-        lastSentAt = connectedAt
+        lastSentAt = context.now
     }
 
     // MARK: - Channel events

@@ -110,7 +110,9 @@ final class SessionCore: @unchecked Sendable {
             freeDiskSpace = FreeSpace.bytesAvailable(at: configuration.downloadDirectory)
             ticker = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [self] _ in tick() }
             if downloadLimit != nil || uploadLimit != nil { startRateTicker() }
-            publishing = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(250)) { [self] _ in
+            // The first snapshot is there when `Session.init` returns (front ends read the port from it).
+            publishSnapshot()
+            publishing = loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { [self] _ in
                 publishSnapshot()
             }
             log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")

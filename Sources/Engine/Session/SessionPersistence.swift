@@ -106,52 +106,87 @@ final class SessionPersistence: @unchecked Sendable {
 
     // MARK: - Restoring
 
-    /// Brings back the remembered torrents in their old order; one sentence per torrent that
-    /// could not return.
-    func restore(into core: SessionCore) async -> [String] {
-        guard let folder else { return [] }
+    /// One remembered torrent, read back and ready to register.
+    private enum Restored: Sendable {
+        case magnet(MagnetLink, directory: String, TorrentOptions)
+        case torrent(Metainfo, directory: String, TorrentOptions)
+    }
+
+    /// Reads the remembered torrents (off the loop), then registers all of them on the loop at
+    /// once, in their old queue order; their data checks go on on the disk pool. Returns the
+    /// problems found so far and, per torrent, a future with its problem (nil when it is back).
+    /// Commands performed after this returns queue behind the restored torrents.
+    func beginRestore(into core: SessionCore) async -> (problems: [String], pending: [EventLoopFuture<String?>]) {
+        guard let folder else { return ([], []) }
         let saved: SavedSession
         do {
-            guard let found = try SavedSession.load(from: folder) else { return [] }
+            guard let found = try SavedSession.load(from: folder) else { return ([], []) }
             saved = found
         } catch {
-            return ["\(error)"]
+            return (["\(error)"], [])
         }
         var problems: [String] = []
+        var restored: [(hash: String, Restored)] = []
         for entry in saved.torrents {
-            let path = Self.torrentFilePath(folder: folder, hex: entry.infoHash)
-            var options = TorrentOptions()
-            options.seedWhenComplete = entry.seedWhenComplete
-            options.ratioGoal = entry.ratioGoal
-            options.sequential = entry.sequential ?? false
             do {
-                if let magnet = entry.magnet, !FileManager.default.fileExists(atPath: path) {
-                    let link = try MagnetLink(parsing: magnet)
-                    try await core.loop.submit {
-                        try TorrentAdder.addMagnet(link, downloadDirectory: entry.downloadDirectory, options: options,
-                                                   in: core)
-                    }.get()
-                    continue
-                }
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw CommandError("its torrent file '\(path)' is missing")
-                }
-                let metainfo = try Metainfo(bytes: Array(data))
-                options.startPaused = entry.paused
-                options.earlierDownloaded = entry.downloaded
-                options.earlierUploaded = entry.uploaded
-                if entry.filePriorities.count == metainfo.info.files.count {
-                    options.filePriorities = entry.filePriorities.map { FilePriority(rawValue: $0) ?? .normal }
-                }
-                let chosen = options
-                _ = try await core.loop.flatSubmit {
-                    TorrentAdder.addTorrent(metainfo, downloadDirectory: entry.downloadDirectory, options: chosen,
-                                            in: core)
-                }.get()
+                restored.append((entry.infoHash, try Self.read(entry, folder: folder)))
             } catch {
                 problems.append("cannot restore torrent \(entry.infoHash): \(error)")
             }
         }
-        return problems
+        let ready = restored
+        let pending = (try? await core.loop.submit {
+            ready.map { hash, torrent -> EventLoopFuture<String?> in
+                let problem: (any Error) -> String? = { "cannot restore torrent \(hash): \($0)" }
+                switch torrent {
+                case .magnet(let link, let directory, let options):
+                    do {
+                        try TorrentAdder.addMagnet(link, downloadDirectory: directory, options: options, in: core)
+                        return core.loop.makeSucceededFuture(nil)
+                    } catch {
+                        return core.loop.makeSucceededFuture(problem(error))
+                    }
+                case .torrent(let metainfo, let directory, let options):
+                    return TorrentAdder.addTorrent(metainfo, downloadDirectory: directory, options: options, in: core)
+                        .map { _ in nil }.recover(problem)
+                }
+            }
+        }.get()) ?? []
+        return (problems, pending)
+    }
+
+    /// Brings back the remembered torrents and waits until every one is checked and running;
+    /// one sentence per torrent that could not return.
+    func restore(into core: SessionCore) async -> [String] {
+        let (problems, pending) = await beginRestore(into: core)
+        var all = problems
+        for future in pending {
+            if let problem = try? await future.get() { all.append(problem) }
+        }
+        return all
+    }
+
+    /// A remembered torrent from its entry and its `.torrent` file (or, before its metadata
+    /// came, its magnet link), with the user's choices.
+    private static func read(_ entry: SavedTorrent, folder: String) throws -> Restored {
+        let path = torrentFilePath(folder: folder, hex: entry.infoHash)
+        var options = TorrentOptions()
+        options.seedWhenComplete = entry.seedWhenComplete
+        options.ratioGoal = entry.ratioGoal
+        options.sequential = entry.sequential ?? false
+        if let magnet = entry.magnet, !FileManager.default.fileExists(atPath: path) {
+            return .magnet(try MagnetLink(parsing: magnet), directory: entry.downloadDirectory, options)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandError("its torrent file '\(path)' is missing")
+        }
+        let metainfo = try Metainfo(bytes: Array(data))
+        options.startPaused = entry.paused
+        options.earlierDownloaded = entry.downloaded
+        options.earlierUploaded = entry.uploaded
+        if entry.filePriorities.count == metainfo.info.files.count {
+            options.filePriorities = entry.filePriorities.map { FilePriority(rawValue: $0) ?? .normal }
+        }
+        return .torrent(metainfo, directory: entry.downloadDirectory, options)
     }
 }

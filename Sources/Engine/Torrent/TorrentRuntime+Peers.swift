@@ -76,7 +76,8 @@ extension TorrentRuntime {
         var best: (PeerConnection, Duration)?
         for peer in swarm.values {
             guard let session = peer.session, !session.amInterested, !session.peerInterested else { continue }
-            let idle = min(session.connectedAt.duration(to: now), session.lastBlockAt.duration(to: now))
+            // `lastBlockAt` starts at the connection and moves with every block (or unchoke).
+            let idle = session.lastBlockAt.duration(to: now)
             guard idle >= age, session.uploadRate.rate(at: now) == 0 else { continue }
             if best == nil || idle > best!.1 { best = (peer, idle) }
         }
@@ -109,7 +110,12 @@ extension TorrentRuntime {
             case .peerHas(let piece):
                 picker.peerHas(peer.key, piece: piece)
                 if peerIsUseless(peer) { return peer.close(reason: "both sides are seeds") }
-                updateInterest(peer)
+                // One new piece can only add interest: no need to scan the whole bitfield again.
+                if peer.session?.amInterested == false, wants(piece.value),
+                   let actions = peer.session?.setInterested(true, at: core.now) {
+                    carry(actions, for: peer)
+                }
+                fillRequests(peer)
             case .peerHasBitfield(let pieces, let replacingEarlier):
                 // Out of order (aria2 resends its bitfield as it progresses): the peer's whole truth.
                 if replacingEarlier { picker.peerLeft(peer.key) }
@@ -148,15 +154,17 @@ extension TorrentRuntime {
         isSeeding && peer.session?.isSeed == true
     }
 
+    /// Whether we still want `piece` (downloading, not verified, not skipped).
+    func wants(_ piece: Int) -> Bool {
+        isDownloading && !picker.have[piece] && picker.priorities[piece].isWanted
+    }
+
     func wants(anyOf pieces: Bitfield) -> Bool {
         guard isDownloading else { return false }
         for (index, byte) in pieces.bytes.enumerated() where byte != 0 {
             for bit in 0..<8 {
                 let piece = index * 8 + bit
-                if piece < pieceCount, byte & (0x80 >> UInt8(bit)) != 0, !picker.have[piece],
-                   picker.priorities[piece].isWanted {
-                    return true
-                }
+                if piece < pieceCount, byte & (0x80 >> UInt8(bit)) != 0, wants(piece) { return true }
             }
         }
         return false

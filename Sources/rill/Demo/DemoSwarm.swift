@@ -9,11 +9,12 @@ import TorrentCore
 /// coming back, and the session the UI shows, which downloads from them. Everything lives in
 /// a temporary folder that `stop()` deletes.
 final class DemoSwarm: @unchecked Sendable {
-    let session: Session
+    /// The engine the UI shows; every part of the swarm is driven through `TorrentEngine`.
+    let session: any TorrentEngine
     let folder: String
     let infoHash: InfoHash
     var id: TorrentID { TorrentID(hex: infoHash.hex) }
-    private var seeders: [Session?]
+    private var seeders: [(any TorrentEngine)?]
     /// The data folder of each seeder.
     private let roots: [String]
     private let metainfo: Metainfo
@@ -30,7 +31,7 @@ final class DemoSwarm: @unchecked Sendable {
         do {
             try DemoPayload.write(totalBytes: totalBytes, to: folder + "/seed")
             let metainfo = try DemoPayload.torrent(of: folder + "/seed")
-            var seeders: [Session?] = []
+            var seeders: [(any TorrentEngine)?] = []
             var roots: [String] = []
             for index in 0..<count {
                 // Seeders 2 and 3 hold only some files: they are partial, and fetch the rest slowly.
@@ -54,7 +55,7 @@ final class DemoSwarm: @unchecked Sendable {
                                   roots: roots, log: log)
             try FileManager.default.createDirectory(atPath: folder + "/download", withIntermediateDirectories: true)
             session.perform(.add(.torrentData(metainfo.torrentBytes()), directory: folder + "/download"))
-            await swarm.introduce()
+            swarm.introduce()
             swarm.startFlapping()
             return swarm
         } catch {
@@ -63,7 +64,8 @@ final class DemoSwarm: @unchecked Sendable {
         }
     }
 
-    private init(session: Session, folder: String, metainfo: Metainfo, seeders: [Session?], roots: [String],
+    private init(session: any TorrentEngine, folder: String, metainfo: Metainfo, seeders: [(any TorrentEngine)?],
+                 roots: [String],
                  log: Logger) {
         self.roots = roots
         self.session = session
@@ -74,7 +76,8 @@ final class DemoSwarm: @unchecked Sendable {
         self.log = log
     }
 
-    private static func startSeeder(_ index: Int, metainfo: Metainfo, root: String, log: Logger) async throws -> Session {
+    private static func startSeeder(_ index: Int, metainfo: Metainfo, root: String, log: Logger) async throws
+        -> any TorrentEngine {
         var configuration = SessionConfiguration()
         configuration.listenHost = "127.0.0.\(index + 2)"
         configuration.listenPort = 0
@@ -82,22 +85,22 @@ final class DemoSwarm: @unchecked Sendable {
         configuration.uploadRateLimit = uploadLimit(index)
         configuration.downloadRateLimit = 128 * 1024
         configuration.clientName = "demo-seeder-\(index + 1)"
-        let seeder = try await Session(configuration: configuration, logger: log)
+        let seeder: any TorrentEngine = try await Session(configuration: configuration, logger: log)
         seeder.perform(.add(.torrentData(metainfo.torrentBytes()), directory: root))
         return seeder
     }
 
     /// Tells the downloader about the first seeders; the others dial in themselves, so the peers
     /// pane shows both directions.
-    private func introduce() async {
-        let downloader = PeerEndpoint(host: "127.0.0.1", port: UInt16(await session.listeningPort))
+    private func introduce() {
+        let downloader = session.snapshot(detail: nil).listenPort
         for (index, seeder) in lock.withLock({ seeders }).enumerated() {
             guard let seeder else { continue }
             if index % 2 == 0 {
-                let port = UInt16(await seeder.listeningPort)
-                session.perform(.addPeer(id, host: "127.0.0.\(index + 2)", port: Int(port)))
+                let port = seeder.snapshot(detail: nil).listenPort
+                session.perform(.addPeer(id, host: "127.0.0.\(index + 2)", port: port))
             } else {
-                seeder.perform(.addPeer(id, host: downloader.host, port: Int(downloader.port)))
+                seeder.perform(.addPeer(id, host: "127.0.0.1", port: downloader))
             }
         }
     }
@@ -109,9 +112,11 @@ final class DemoSwarm: @unchecked Sendable {
         flapping = Task { [self] in
             for _ in 0..<10_000 {
                 do { try await Task.sleep(for: .seconds(20)) } catch { return }
-                guard let leaving = lock.withLock({ () -> Session? in defer { seeders[index] = nil }; return seeders[index] })
-                else { return }
-                await leaving.shutdown()
+                guard let leaving = lock.withLock({ () -> (any TorrentEngine)? in
+                    defer { seeders[index] = nil }
+                    return seeders[index]
+                }) else { return }
+                await leaving.close()
                 do { try await Task.sleep(for: .seconds(8)) } catch { return }
                 guard let back = try? await Self.startSeeder(index, metainfo: metainfo, root: roots[index], log: log)
                 else { continue }
@@ -121,10 +126,10 @@ final class DemoSwarm: @unchecked Sendable {
                     return false
                 }
                 if stopped {
-                    await back.shutdown()
+                    await back.close()
                     return
                 }
-                back.perform(.addPeer(id, host: "127.0.0.1", port: await session.listeningPort))
+                back.perform(.addPeer(id, host: "127.0.0.1", port: session.snapshot(detail: nil).listenPort))
             }
         }
     }
@@ -133,8 +138,8 @@ final class DemoSwarm: @unchecked Sendable {
     func stop() async {
         flapping?.cancel()
         await flapping?.value
-        await session.shutdown()
-        for seeder in lock.withLock({ seeders }) { await seeder?.shutdown() }
+        await session.close()
+        for seeder in lock.withLock({ seeders }) { await seeder?.close() }
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
