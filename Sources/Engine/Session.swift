@@ -107,6 +107,26 @@ extension Session: TorrentEngine {
         core.loop.execute { core.dispatcher.perform(command, in: core) }
     }
 
+    public func submit(_ command: EngineCommand) async -> CommandOutcome {
+        let core = self.core
+        return (try? await core.loop.submit { core.dispatcher.perform(command, in: core) }.get())
+            ?? .failed("the session has stopped")
+    }
+
+    public func details(for ids: [TorrentID]) async -> [TorrentDetail] {
+        let core = self.core
+        return (try? await core.loop.submit { () -> [TorrentDetail] in
+            let now = core.now
+            return ids.compactMap { id in
+                guard let hash = InfoHash(text: id.hex), let owner = core.registry.owner(for: hash) else { return nil }
+                switch owner {
+                case .torrent(let torrent): return torrent.detail(at: now)
+                case .magnet(let magnet): return magnet.detail()
+                }
+            }
+        }.get()) ?? []
+    }
+
     public func close() async {
         await shutdown()
     }

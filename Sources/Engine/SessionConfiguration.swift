@@ -93,6 +93,11 @@ struct TorrentOptions: Sendable {
     /// Payload bytes moved in earlier runs, so ratios survive restarts.
     var earlierDownloaded = 0
     var earlierUploaded = 0
+    /// The user's tags.
+    var labels: [String] = []
+    /// When the torrent was first added and when it completed, in seconds since 1970 (kept across runs).
+    var addedDate: Double?
+    var doneDate: Double?
 
     init() {}
 }

@@ -27,6 +27,15 @@ public enum EngineCommand: Sendable, Equatable {
     case setRatioGoal(TorrentID, Double?)
     /// How many torrents may download and seed at once; nil means no limit.
     case setQueueLimits(downloads: Int?, seeds: Int?)
+    /// Replace the torrent's labels (free-form tags that front ends sort and filter by).
+    case setLabels(TorrentID, [String])
+    /// Ask every tracker of the torrent for peers now.
+    case reannounce(TorrentID)
+    /// Point the torrent at another folder: with `moveData`, its files are moved there first;
+    /// without, the data already in `directory` is checked and used.
+    case setLocation(TorrentID, directory: String, moveData: Bool)
+    /// Where torrents added without a folder of their own go.
+    case setDefaultDirectory(String)
 }
 
 /// A step in the torrent queue; position 0 is the first to become active.
@@ -65,10 +74,14 @@ public struct AddOptions: Sendable, Equatable {
     /// The torrent's own rate limits in bytes per second; nil for none.
     public var downloadRateLimit: Int?
     public var uploadRateLimit: Int?
+    /// Labels to give the torrent (see `EngineCommand.setLabels`).
+    public var labels: [String] = []
 
     public init(selectedFiles: [Int]? = nil, seedWhenComplete: Bool = true, sequential: Bool = false,
                 startPaused: Bool = false, pauseForFileChoice: Bool = false, ratioGoal: Double? = nil,
-                peers: [String] = [], downloadRateLimit: Int? = nil, uploadRateLimit: Int? = nil) {
+                peers: [String] = [], downloadRateLimit: Int? = nil, uploadRateLimit: Int? = nil,
+                labels: [String] = []) {
+        self.labels = labels
         self.selectedFiles = selectedFiles
         self.seedWhenComplete = seedWhenComplete
         self.sequential = sequential

@@ -19,11 +19,14 @@ public struct SessionSnapshot: Sendable {
     public var maxActiveSeeds: Int?
     /// The DHT node's state; nil when the DHT is off.
     public var dht: DHTHealth?
+    /// How the session is set up (what an RPC `session-get` reports).
+    public var settings = SessionSettings()
 
     public init(torrents: [TorrentSnapshot] = [], detail: TorrentDetail? = nil, downloadRate: Double = 0,
                 uploadRate: Double = 0, downloadLimit: Int? = nil, uploadLimit: Int? = nil, listenPort: Int = 0,
                 connections: Int = 0, uptime: Double = 0, freeDiskSpace: Int? = nil, maxActiveDownloads: Int? = nil,
-                maxActiveSeeds: Int? = nil, dht: DHTHealth? = nil) {
+                maxActiveSeeds: Int? = nil, dht: DHTHealth? = nil, settings: SessionSettings = SessionSettings()) {
+        self.settings = settings
         self.torrents = torrents
         self.detail = detail
         self.downloadRate = downloadRate
@@ -37,6 +40,37 @@ public struct SessionSnapshot: Sendable {
         self.maxActiveDownloads = maxActiveDownloads
         self.maxActiveSeeds = maxActiveSeeds
         self.dht = dht
+    }
+}
+
+/// The session's setup as a front end may show or change it.
+public struct SessionSettings: Sendable, Equatable {
+    /// Where torrents added without a folder of their own go.
+    public var defaultDirectory: String
+    /// "required", "preferred" or "tolerated" (plaintext allowed but not offered), as Transmission names them.
+    public var encryption: String
+    public var dhtEnabled: Bool
+    public var localDiscoveryEnabled: Bool
+    public var peerExchangeEnabled: Bool
+    public var utpEnabled: Bool
+    /// Connection caps for the whole session and per torrent.
+    public var maxConnections: Int
+    public var maxConnectionsPerTorrent: Int
+    /// The engine's name and version, e.g. "rill/0.1.0".
+    public var version: String
+
+    public init(defaultDirectory: String = "", encryption: String = "preferred", dhtEnabled: Bool = false,
+                localDiscoveryEnabled: Bool = false, peerExchangeEnabled: Bool = true, utpEnabled: Bool = false,
+                maxConnections: Int = 0, maxConnectionsPerTorrent: Int = 0, version: String = "") {
+        self.defaultDirectory = defaultDirectory
+        self.encryption = encryption
+        self.dhtEnabled = dhtEnabled
+        self.localDiscoveryEnabled = localDiscoveryEnabled
+        self.peerExchangeEnabled = peerExchangeEnabled
+        self.utpEnabled = utpEnabled
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerTorrent = maxConnectionsPerTorrent
+        self.version = version
     }
 }
 
@@ -121,6 +155,15 @@ public struct TorrentSnapshot: Sendable, Identifiable {
     public var sequential: Bool
     /// The folder that holds the torrent's files.
     public var downloadDirectory: String
+    /// Free-form tags set by the user or an RPC client.
+    public var labels: [String] = []
+    /// When it was added and when its wanted data was complete, in seconds since 1970 (nil: not known / not yet).
+    public var addedDate: Double?
+    public var doneDate: Double?
+    /// Bytes of every verified piece, wanted or not (Transmission's `haveValid`).
+    public var verifiedBytes = 0
+    /// Bytes per piece (0 while a magnet's metadata is unknown).
+    public var pieceSize = 0
 
     public var ratio: Double { downloaded == 0 ? (uploaded > 0 ? .infinity : 0) : Double(uploaded) / Double(downloaded) }
 

@@ -5,9 +5,21 @@ public struct TorrentDetail: Sendable {
     public var files: [FileSnapshot]
     public var trackers: [TrackerSnapshot]
     public var pieces: PieceMap
+    /// A magnet link for the torrent (info-hash, name, trackers).
+    public var magnetLink: String?
+    /// What the torrent file says of itself, when it says it.
+    public var comment: String?
+    public var creator: String?
+    /// Seconds since 1970.
+    public var creationDate: Double?
 
-    public init(id: TorrentID, peers: [PeerSnapshot], files: [FileSnapshot], trackers: [TrackerSnapshot], pieces: PieceMap) {
+    public init(id: TorrentID, peers: [PeerSnapshot], files: [FileSnapshot], trackers: [TrackerSnapshot], pieces: PieceMap,
+                magnetLink: String? = nil, comment: String? = nil, creator: String? = nil, creationDate: Double? = nil) {
         self.id = id
+        self.magnetLink = magnetLink
+        self.comment = comment
+        self.creator = creator
+        self.creationDate = creationDate
         self.peers = peers
         self.files = files
         self.trackers = trackers

@@ -1,7 +1,9 @@
 /// The engine as a front end sees it: ask for snapshots, drain events, send commands.
 ///
 /// Every method returns at once and is safe from any thread: snapshots are published by the
-/// engine a few times a second, and commands are queued.
+/// engine a few times a second, and commands are queued. An engine may run in this process
+/// (`Session`) or behind a connection (`RemoteEngine` over the Transmission RPC); front ends
+/// cannot tell them apart.
 public protocol TorrentEngine: Sendable {
     /// The latest published state; `detail` names the torrent whose peers, files, trackers and
     /// pieces to include (from the next publication on, if it changed).
@@ -13,8 +15,26 @@ public protocol TorrentEngine: Sendable {
     /// Queues a command.
     func perform(_ command: EngineCommand)
 
+    /// Carries out a command and reports what became of it. The default only queues it (`.done`).
+    func submit(_ command: EngineCommand) async -> CommandOutcome
+
+    /// Peers, files, trackers and pieces of each listed torrent, as they are now (torrents the
+    /// engine does not know are left out). The default uses the published detail when it matches.
+    func details(for ids: [TorrentID]) async -> [TorrentDetail]
+
     /// Stops using the engine: an engine running in this process saves its state, tells trackers
     /// and peers goodbye and stops; one reached over a connection would only detach. Nothing may
     /// be asked of it afterwards.
     func close() async
+}
+
+extension TorrentEngine {
+    public func submit(_ command: EngineCommand) async -> CommandOutcome {
+        perform(command)
+        return .done
+    }
+
+    public func details(for ids: [TorrentID]) async -> [TorrentDetail] {
+        ids.compactMap { id in snapshot(detail: id).detail.flatMap { $0.id == id ? $0 : nil } }
+    }
 }

@@ -34,6 +34,7 @@ final class MagnetTorrent: @unchecked Sendable {
         self.link = link
         self.downloadRoot = downloadRoot
         self.options = options
+        if self.options.addedDate == nil { self.options.addedDate = SessionCore.wallSeconds() }
         self.core = core
         id = TorrentID(hex: link.infoHash.hex)
         assembler = MetadataAssembler(infoHash: link.infoHash)
@@ -229,7 +230,7 @@ final class MagnetTorrent: @unchecked Sendable {
 
     func snapshotRow() -> TorrentSnapshot {
         let (received, total) = assembler.progress
-        return TorrentSnapshot(
+        var row = TorrentSnapshot(
             id: id, name: name, totalSize: 0, progress: total == 0 ? 0 : Double(received) / Double(total),
             phase: failure.map { .failed($0) } ?? .fetchingMetadata, peers: swarm.count,
             queuePosition: core.registry.queue.position(of: infoHash) ?? 0,
@@ -237,6 +238,9 @@ final class MagnetTorrent: @unchecked Sendable {
             peersKnown: swarm.knownNotConnected, hashFailures: assembler.hashFailures,
             bannedPeers: assembler.skipped.count, trackerMessage: trackerMessage, sequential: options.sequential,
             downloadDirectory: downloadRoot)
+        row.labels = options.labels
+        row.addedDate = options.addedDate
+        return row
     }
 
     func detail() -> TorrentDetail {
@@ -249,7 +253,7 @@ final class MagnetTorrent: @unchecked Sendable {
                                 source: peer.source.rawValue)
         }.sorted { $0.address < $1.address }
         return TorrentDetail(id: id, peers: rows, files: [], trackers: tracker?.snapshot(at: core.now) ?? [],
-                             pieces: PieceMap(states: [], availability: []))
+                             pieces: PieceMap(states: [], availability: []), magnetLink: link.description)
     }
 }
 

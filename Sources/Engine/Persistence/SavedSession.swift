@@ -45,6 +45,10 @@ struct SavedTorrent: Codable, Equatable {
     var magnet: String?
     /// Downloads in piece order (absent in files written before it existed).
     var sequential: Bool? = nil
+    /// Labels, and when it was added and completed (seconds since 1970); absent in older files.
+    var labels: [String]? = nil
+    var addedDate: Double? = nil
+    var doneDate: Double? = nil
 }
 
 enum SavedSessionError: Error, CustomStringConvertible {

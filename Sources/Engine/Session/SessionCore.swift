@@ -33,6 +33,8 @@ final class SessionCore: @unchecked Sendable {
     /// One thread that flushes written pieces to disk and keeps resume data (see `ResumeKeeper`).
     let flushPool: NIOThreadPool
     let configuration: SessionConfiguration
+    /// Where torrents added without a folder go; starts as the configuration's, a front end may change it.
+    var defaultDirectory: String
     let peerID: PeerID
     let log: Logger
     let resumeStore: ResumeStore?
@@ -69,6 +71,7 @@ final class SessionCore: @unchecked Sendable {
 
     init(configuration: SessionConfiguration, logger: Logger) {
         self.configuration = configuration
+        self.defaultDirectory = configuration.downloadDirectory
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
         diskPool = NIOThreadPool(numberOfThreads: max(1, configuration.diskThreads))
@@ -99,6 +102,12 @@ final class SessionCore: @unchecked Sendable {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return FileTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
+    }
+
+    /// The wall clock in seconds since 1970, for the dates front ends show.
+    static func wallSeconds() -> Double {
+        let time = wallClock()
+        return Double(time.seconds) + Double(time.nanoseconds) / 1e9
     }
 
     var listeningPort: Int { connections.listeningPort }
@@ -225,7 +234,22 @@ final class SessionCore: @unchecked Sendable {
             downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
             connections: connections.count, uptime: Double(seconds) + Double(attoseconds) / 1e18,
             freeDiskSpace: freeDiskSpace, maxActiveDownloads: registry.maxActiveDownloads,
-            maxActiveSeeds: registry.maxActiveSeeds, dht: dhtHealth(at: now)))
+            maxActiveSeeds: registry.maxActiveSeeds, dht: dhtHealth(at: now), settings: settings))
+    }
+
+    /// The session's setup as front ends see it.
+    var settings: SessionSettings {
+        let encryption = switch configuration.encryption {
+        case .required: "required"
+        case .preferred: "preferred"
+        case .enabled, .disabled: "tolerated"
+        }
+        return SessionSettings(defaultDirectory: defaultDirectory, encryption: encryption,
+                               dhtEnabled: configuration.dht.enabled, localDiscoveryEnabled: configuration.localDiscovery,
+                               peerExchangeEnabled: true, utpEnabled: false,
+                               maxConnections: configuration.maxConnections,
+                               maxConnectionsPerTorrent: configuration.maxConnectionsPerTorrent,
+                               version: configuration.clientName)
     }
 
     /// Sets or clears the session-wide rate limits.

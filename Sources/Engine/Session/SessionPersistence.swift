@@ -30,13 +30,15 @@ final class SessionPersistence: @unchecked Sendable {
                     seedWhenComplete: torrent.seedWhenComplete, ratioGoal: torrent.ratioGoal,
                     filePriorities: torrent.filePriorities.map(\.rawValue),
                     downloaded: torrent.totalDownloaded, uploaded: torrent.totalUploaded,
-                    sequential: torrent.sequential))
+                    sequential: torrent.sequential, labels: torrent.labels, addedDate: torrent.addedDate,
+                    doneDate: torrent.doneDate))
             } else if let magnet = core.registry.magnets[hash] {
                 saved.torrents.append(SavedTorrent(
                     infoHash: hash.hex, downloadDirectory: magnet.downloadRoot, paused: false,
                     seedWhenComplete: magnet.options.seedWhenComplete, ratioGoal: magnet.options.ratioGoal,
                     filePriorities: magnet.options.filePriorities?.map(\.rawValue) ?? [], downloaded: 0, uploaded: 0,
-                    magnet: magnet.link.description, sequential: magnet.options.sequential))
+                    magnet: magnet.link.description, sequential: magnet.options.sequential,
+                    labels: magnet.options.labels, addedDate: magnet.options.addedDate))
             }
         }
         return saved
@@ -174,6 +176,9 @@ final class SessionPersistence: @unchecked Sendable {
         options.seedWhenComplete = entry.seedWhenComplete
         options.ratioGoal = entry.ratioGoal
         options.sequential = entry.sequential ?? false
+        options.labels = entry.labels ?? []
+        options.addedDate = entry.addedDate
+        options.doneDate = entry.doneDate
         if let magnet = entry.magnet, !FileManager.default.fileExists(atPath: path) {
             return .magnet(try MagnetLink(parsing: magnet), directory: entry.downloadDirectory, options)
         }

@@ -20,6 +20,11 @@ final class TorrentRegistry: @unchecked Sendable {
     }
 
     /// Info-hashes of every torrent and magnet, for peer sources that look them up (DHT, LSD, MSE).
+    /// The name a front end shows for a torrent of the session, if it is one.
+    func name(of infoHash: InfoHash) -> String? {
+        torrents[infoHash]?.info.name ?? magnets[infoHash]?.name ?? checking[infoHash]?.name
+    }
+
     var allInfoHashes: [InfoHash] { Array(torrents.keys) + Array(magnets.keys) }
 
     /// Where a peer that names `infoHash` in its handshake belongs.

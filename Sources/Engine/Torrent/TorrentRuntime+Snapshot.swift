@@ -34,7 +34,7 @@ extension TorrentRuntime {
         let checking = if case .checking = lifecycle.state { true } else { false }
         let progress = wantedBytes == 0 ? 1 : 1 - Double(leftBytes) / Double(wantedBytes)
         let eta: Double? = leftBytes > 0 && down > 1 ? Double(leftBytes) / down : nil
-        return TorrentSnapshot(
+        var row = TorrentSnapshot(
             id: id, name: info.name, totalSize: info.totalLength, progress: checking ? 0 : min(1, max(0, progress)),
             phase: phase, downloadRate: down, uploadRate: up, downloaded: totalDownloaded, uploaded: totalUploaded,
             peers: swarm.count, seeds: swarm.values.count { $0.session?.isSeed == true },
@@ -45,6 +45,20 @@ extension TorrentRuntime {
             pieceCount: pieceCount, fileCount: info.files.count, peersKnown: swarm.knownNotConnected,
             hashFailures: hashFailures, bannedPeers: trust.banned.count, trackerMessage: trackerMessage,
             sequential: sequential, downloadDirectory: downloadRoot)
+        row.labels = labels
+        row.addedDate = addedDate
+        row.doneDate = doneDate
+        row.verifiedBytes = verifiedBytes
+        row.pieceSize = info.pieceLength
+        return row
+    }
+
+    /// Bytes of every verified piece (only the last piece may be short).
+    var verifiedBytes: Int {
+        let have = picker.have
+        var bytes = have.setCount * info.pieceLength
+        if pieceCount > 0, have[pieceCount - 1] { bytes -= info.pieceLength - pieceSize(pieceCount - 1) }
+        return bytes
     }
 
     /// Peers, files, trackers and the piece map, for the torrent the front end is looking at.
@@ -91,6 +105,8 @@ extension TorrentRuntime {
             states[piece.value] = PieceMap.State.downloading.rawValue
         }
         return TorrentDetail(id: id, peers: peerRows, files: files, trackers: tracker?.snapshot(at: now) ?? [],
-                             pieces: PieceMap(states: states, availability: availability))
+                             pieces: PieceMap(states: states, availability: availability),
+                             magnetLink: metainfo.magnetLink.description, comment: metainfo.comment,
+                             creator: metainfo.createdBy, creationDate: metainfo.creationDate.map(Double.init))
     }
 }

@@ -40,6 +40,10 @@ final class TorrentRuntime: @unchecked Sendable {
     let earlierUploadedBytes: Int
     var filePriorities: [FilePriority]
     var sequential: Bool
+    var labels: [String]
+    /// Seconds since 1970: when the torrent was first added, and when its wanted data was complete.
+    let addedDate: Double
+    private(set) var doneDate: Double?
     /// Bytes of the pieces the user wants, and of those still missing; kept up to date so
     /// snapshots need no scan.
     private(set) var wantedBytes = 0
@@ -58,6 +62,9 @@ final class TorrentRuntime: @unchecked Sendable {
         self.id = TorrentID(hex: metainfo.infoHash.hex)
         self.ratioGoal = options.ratioGoal
         self.sequential = options.sequential
+        self.labels = options.labels
+        self.addedDate = options.addedDate ?? SessionCore.wallSeconds()
+        self.doneDate = options.doneDate
         self.earlierDownloadedBytes = options.earlierDownloaded
         self.earlierUploadedBytes = options.earlierUploaded
         self.filePriorities = options.filePriorities ?? Array(repeating: .normal, count: metainfo.info.files.count)
@@ -83,6 +90,7 @@ final class TorrentRuntime: @unchecked Sendable {
         uploadLimit = options.uploadRateLimit.map { TokenBucket(rate: $0) }
         if downloadLimit != nil || uploadLimit != nil { core.startRateTicker() }
         refreshWantedBytes()
+        if doneDate == nil && leftBytes == 0 && !info.files.isEmpty { doneDate = addedDate }
     }
 
     /// A picker holding exactly `verified`, with the torrent's mode and file priorities.
@@ -182,6 +190,8 @@ final class TorrentRuntime: @unchecked Sendable {
     }
 
     private func downloadFinished() {
+        doneDate = SessionCore.wallSeconds()
+        core.persistence.changed()
         core.log.info("\(info.name) is complete")
         core.recordEvent(.completed(id))
         tracker?.completed(self)

@@ -60,6 +60,11 @@ final class TrackerAnnouncer: @unchecked Sendable {
         announce(torrent, event: started ? .none : .started)
     }
 
+    /// Announces at the next tick instead of waiting for the interval (a user's "reannounce").
+    func announceSoon() {
+        nextAnnounce = core.now
+    }
+
     func completed(_ torrent: any AnnounceTarget) {
         guard started else { return }
         tiers.restartRound()
