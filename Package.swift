@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "EngineAPI", targets: ["EngineAPI"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "TerminalUI", targets: ["TerminalUI"]),
+        .library(name: "RemoteEngine", targets: ["RemoteEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.0"),
@@ -69,6 +70,18 @@ let package = Package(
             ]
         ),
 
+        // A TorrentEngine over the Transmission RPC: the UI attaches to a daemon through it.
+        .target(
+            name: "RemoteEngine",
+            dependencies: [
+                "EngineAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+
         // MARK: - Terminal front end
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         .target(
@@ -80,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "rill",
             dependencies: [
-                "Bencode", "TorrentCore", "Storage", "Engine", "EngineAPI", "TerminalUI",
+                "Bencode", "TorrentCore", "Storage", "Engine", "EngineAPI", "TerminalUI", "RemoteEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -115,6 +128,11 @@ let package = Package(
             name: "TerminalUITests",
             dependencies: ["TerminalUI", "EngineAPI"],
             exclude: ["Snapshots"]
+        ),
+        .testTarget(
+            name: "RemoteEngineTests",
+            dependencies: ["RemoteEngine", "EngineAPI", "TestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "InteropTests",

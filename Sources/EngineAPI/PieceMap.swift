@@ -7,7 +7,8 @@ public struct PieceMap: Sendable, Equatable {
 
     /// One byte per piece: a `State` raw value.
     public var states: [UInt8]
-    /// Connected peers that have each piece (capped at 65535).
+    /// Connected peers that have each piece (capped at 65535); empty when the engine does not
+    /// know (a remote server that does not report it), which panes show as unknown, not as zero.
     public var availability: [UInt16]
 
     public init(states: [UInt8], availability: [UInt16]) {
@@ -16,6 +17,9 @@ public struct PieceMap: Sendable, Equatable {
     }
 
     public var count: Int { states.count }
+
+    /// Whether `availability` holds a count for every piece.
+    public var isAvailabilityKnown: Bool { availability.count == states.count && !states.isEmpty }
 
     public func state(of piece: Int) -> State { State(rawValue: states[piece]) ?? .missing }
 }

@@ -21,6 +21,11 @@ public struct SessionSnapshot: Sendable {
     public var dht: DHTHealth?
     /// How the session is set up (what an RPC `session-get` reports).
     public var settings = SessionSettings()
+    /// Which engine this is, for the status bar: "local", "daemon 127.0.0.1:9091",
+    /// "transmission 3.00 @ seedbox:9091".
+    public var engineDescription = "local"
+    /// The engine runs elsewhere (reached over a connection): quitting the front end only detaches.
+    public var isAttached = false
 
     public init(torrents: [TorrentSnapshot] = [], detail: TorrentDetail? = nil, downloadRate: Double = 0,
                 uploadRate: Double = 0, downloadLimit: Int? = nil, uploadLimit: Int? = nil, listenPort: Int = 0,

@@ -36,13 +36,13 @@ public struct PeerSnapshot: Sendable {
     public var uploadRate: Double
     /// Fraction of the torrent the peer has, 0…1.
     public var progress: Double
-    /// Our block requests it has not answered yet.
-    public var requestsInFlight: Int
+    /// Our block requests it has not answered yet; nil when the engine does not say (a remote server).
+    public var requestsInFlight: Int?
     /// Where we learned of it: tracker, dht, pex, lsd, incoming, manual.
     public var source: String
 
     public init(address: String, client: String, flags: PeerFlags, downloadRate: Double, uploadRate: Double,
-                progress: Double, requestsInFlight: Int, source: String) {
+                progress: Double, requestsInFlight: Int?, source: String) {
         self.address = address
         self.client = client
         self.flags = flags

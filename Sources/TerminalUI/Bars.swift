@@ -20,6 +20,8 @@ enum StatusBar {
         add("  port \(s.listenPort)  conns \(s.connections)")
         if let free = s.freeDiskSpace { add("  free \(Format.bytes(free))") }
         if let dht = s.dht { add("  DHT \(dht.nodes) nodes") }
+        add("  on ")
+        add(s.engineDescription, s.isAttached ? .hint_key : .status_bar_fg)
         if let message = state.message {
             let role: ThemeRole = message.severity == .error ? .status_error
                 : (message.severity == .warning ? .status_warn : .status_bar_fg)

@@ -66,7 +66,8 @@ enum PeersPane {
             table.write(Format.rate(peer.uploadRate), column: 4, row: y, originX: x,
                         role: peer.uploadRate >= 1 ? .graph_upload : .dim, into: &buffer)
             table.write(Format.percent(peer.progress), column: 5, row: y, originX: x, role: .text, into: &buffer)
-            table.write("\(peer.requestsInFlight)", column: 6, row: y, originX: x, role: .text, into: &buffer)
+            table.write(peer.requestsInFlight.map { "\($0)" } ?? "?", column: 6, row: y, originX: x, role: .text,
+                        into: &buffer)
             table.write(peer.source, column: 7, row: y, originX: x, role: .dim, into: &buffer)
         }
     }

@@ -25,6 +25,7 @@ enum PiecesPane {
         let cells = max(1, gridRows * inner.width)
         let group = (map.count + cells - 1) / cells
         let (minimum, average) = availabilitySummary(map)
+        let knownAvailability = map.isAvailabilityKnown
         var title = "Pieces \(map.count)"
         if group > 1 { title += " · 1 cell = \(group)" }
         Draw.frame(rect, title: title, focused: focused, into: &buffer)
@@ -44,8 +45,8 @@ enum PiecesPane {
                 case .downloading: downloadingCount += 1
                 case .missing:
                     missingCount += 1
-                    let availability = piece < map.availability.count ? map.availability[piece] : 0
-                    rarest = min(rarest, availability)
+                    // Unknown availability (a remote server) is neither rare nor absent.
+                    if knownAvailability { rarest = min(rarest, map.availability[piece]) }
                 case .skipped: break
                 }
             }
@@ -84,7 +85,8 @@ enum PiecesPane {
         }
         if legendRows == 2 {
             let done = map.states.reduce(0) { $0 + ($1 == PieceMap.State.have.rawValue ? 1 : 0) }
-            let text = "have \(done)/\(map.count) · avail min \(minimum) avg \(Format.oneDecimal(average))"
+            let availability = knownAvailability ? "min \(minimum) avg \(Format.oneDecimal(average))" : "?"
+            let text = "have \(done)/\(map.count) · avail \(availability)"
             buffer.write(text, x: inner.x, y: legendY + 1, limit: inner.width, role: .text)
         }
     }

@@ -155,7 +155,8 @@ public final class UIController {
         case .help:
             state.mode = .help
         case .quit:
-            if isTransferring {
+            // An attached front end only detaches: the daemon keeps every transfer going.
+            if isTransferring, !state.snapshot.isAttached {
                 state.mode = .confirmQuit
             } else {
                 state.quitRequested = true

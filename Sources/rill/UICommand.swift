@@ -3,6 +3,7 @@ import Engine
 import EngineAPI
 import Foundation
 import Logging
+import RemoteEngine
 import TorrentCore
 
 /// `rill` with no command: the full-screen client on the saved session.
@@ -13,7 +14,10 @@ struct UICommand: AsyncRillCommand {
         discussion: """
             Opens the torrents of the saved session (kept in the XDG data folder, or $RILL_HOME) \
             plus any .torrent files or magnet links named here. Settings come from config.toml \
-            (see 'rill config'); logs go to a file, never to the screen.
+            (see 'rill config'); logs go to a file, never to the screen. When a 'rill daemon' runs \
+            for the same session, rill attaches to it instead; --connect attaches to any \
+            Transmission-RPC server. An attached client only detaches when you quit: the daemon \
+            keeps transferring.
             """
     )
 
@@ -26,6 +30,10 @@ struct UICommand: AsyncRillCommand {
     @Option(help: "Theme name (a file in Themes/) or path to a theme file.")
     var theme: String?
 
+    @Option(help: ArgumentHelp("Attach to the Transmission-RPC server at URL (rill daemon, transmission-daemon).",
+                               valueName: "URL"))
+    var connect: String?
+
     func execute() async throws {
         try FrontEnd.requireTerminal()
         let config = ConfigFile(path: RillPaths.configFile)
@@ -35,6 +43,10 @@ struct UICommand: AsyncRillCommand {
         let log = FrontEnd.fileLogger()
         for problem in config.problems { log.warning("\(problem)") }
 
+        if let remote = try await attachedEngine(log: log) {
+            try await run(remote, theme: settings.theme, notes: config.problems, log: log)
+            return
+        }
         try? FileManager.default.createDirectory(atPath: settings.downloadDirectory, withIntermediateDirectories: true)
         var configuration = SessionConfiguration(settings: settings)
         configuration.resumeFolder = RillPaths.resumeFolder
@@ -47,18 +59,47 @@ struct UICommand: AsyncRillCommand {
         } catch {
             throw CLIError("\(error)")
         }
+        try await run(engine, theme: settings.theme, notes: config.problems, log: log)
+    }
+
+    /// Adds the torrents named on the command line, runs the interface, and closes the engine
+    /// (which, for an attached one, only detaches).
+    private func run(_ engine: any TorrentEngine, theme: String, notes: [String], log: Logger) async throws {
         for argument in torrents {
             let source: AddSource = argument.hasPrefix("magnet:") ? .magnet(argument)
                 : .torrentFile(path: URL(fileURLWithPath: argument).path)
             engine.perform(.add(source, directory: dir, options: AddOptions(pauseForFileChoice: true)))
         }
         do {
-            try await FrontEnd.run(engine: engine, theme: settings.theme, notes: config.problems, log: log)
+            try await FrontEnd.run(engine: engine, theme: theme, notes: notes, log: log)
         } catch {
             await engine.close()
             throw error
         }
         await engine.close()
+    }
+
+    /// The server to attach to: `--connect URL`, or the daemon announced for this session when
+    /// its process lives and its RPC answers; nil to run an engine of our own.
+    private func attachedEngine(log: Logger) async throws -> RemoteEngine? {
+        if let connect {
+            do {
+                return try await RemoteEngine.connect(to: connect)
+            } catch {
+                throw CLIError("cannot attach to \(connect): \(error)")
+            }
+        }
+        guard let announcement = DaemonAnnouncement.read(from: RillPaths.dataHome), announcement.isProcessAlive else {
+            return nil
+        }
+        do {
+            let engine = try await RemoteEngine.connect(to: announcement.url(withCredentialsFrom: RillPaths.configFile))
+            log.info("attached to the daemon at \(announcement.url) (pid \(announcement.pid))")
+            return engine
+        } catch {
+            log.warning("the daemon announced at \(announcement.url) does not answer (\(error)); running a local engine")
+            return nil
+        }
     }
 }
 

@@ -147,6 +147,17 @@ import Testing
         #expect(idle.state.quitRequested)
     }
 
+    @Test func quitDetachesAtOnceWhenAttachedToADaemon() {
+        let c = UIController()
+        var snapshot = Fixtures.snapshot()
+        snapshot.isAttached = true
+        snapshot.engineDescription = "daemon 127.0.0.1:9091"
+        c.update(snapshot: snapshot, events: [], clock: "00:00:00")
+        #expect(c.isTransferring, "the fixture has a torrent downloading")
+        _ = c.handle(.character("q"))
+        #expect(c.state.quitRequested, "the daemon keeps transferring, so there is nothing to ask")
+    }
+
     @Test func filterNarrowsTheListLiveAndEscapeClears() {
         let c = controller()
         _ = c.handle(.character("/"))

@@ -27,6 +27,26 @@ import Testing
         assertScreen(buffer, matches: "screen-120x40")
     }
 
+    @Test func attachedToTransmissionUnknownFieldsShowAsUnknownNotZero() {
+        let controller = Fixtures.controller(width: 120, height: 40)
+        var snapshot = Fixtures.snapshot()
+        snapshot.isAttached = true
+        snapshot.engineDescription = "transmission 3.00 @ seedbox:9091"
+        snapshot.dht = nil
+        var detail = Fixtures.detail()
+        detail.pieces.availability = []
+        for index in detail.peers.indices { detail.peers[index].requestsInFlight = nil }
+        snapshot.detail = detail
+        controller.update(snapshot: snapshot, events: [], clock: "12:05:01")
+        let text = renderScreen(controller).text
+        #expect(text.contains("on transmission 3.00 @ seedbox:9091"), "the status bar names the server")
+        #expect(text.contains("avail ?"), "availability is unknown, not zero")
+        #expect(!text.contains("avail min 0"))
+        let peerRows = text.split(separator: "\n").filter { $0.contains("127.0.0.3:6881") }
+        #expect(peerRows.contains { $0.contains(" ? ") }, "request counts are unknown: \(peerRows)")
+        #expect(!text.contains("DHT"), "no DHT figure when the server gives none")
+    }
+
     @Test func smallTerminalDegradesToListAndStatus() {
         let buffer = renderScreen(Fixtures.controller(width: 50, height: 12))
         #expect(buffer.text.contains("Torrents"))

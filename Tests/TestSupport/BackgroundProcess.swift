@@ -43,6 +43,8 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     /// Waits until the output contains a line matching `pattern` and returns its first capture
     /// group (or the whole match); nil when `timeout` passes or the process ends first.
     public func waitForLine(matching pattern: String, timeout: Double) -> String? {

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension Interop {
+    /// The full-screen client attached to a Transmission-RPC server in a real terminal (tmux):
+    /// it shows the server's torrents, names the server in the status bar, and `q` only detaches.
+    @Suite struct AttachTerminalTests {
+        static let haveTools = ExternalTool.toolsRequired
+            || (ExternalTool.find("tmux") != nil && TransmissionDaemonProcess.binary != nil
+                && ExternalTool.find("transmission-create") != nil && ExternalTool.find("transmission-remote") != nil)
+
+        typealias Tmux = DemoTerminalTests.Tmux
+
+        /// A transmission-daemon seeding one torrent whose data is present.
+        static func seedingDaemon() throws -> TransmissionDaemonProcess {
+            let binary = try #require(TransmissionDaemonProcess.binary, "transmission-daemon is required")
+            let create = try #require(ExternalTool.find("transmission-create"), "transmission-create is required")
+            let daemon = try TransmissionDaemonProcess(binary: binary)
+            let data = daemon.downloadFolder + "/attached-sample.bin"
+            FileManager.default.createFile(atPath: data, contents: Data(pseudoRandomBytes(count: 800_000, seed: 3)))
+            let torrent = daemon.directory.file("attached-sample.torrent")
+            #expect(try ExternalTool.run(create, ["-o", torrent, data], timeout: 60).status == 0)
+            let added = try daemon.remote(["-a", torrent, "-w", daemon.downloadFolder])
+            #expect(added.status == 0, "transmission-remote -a: \(added.stderr)")
+            return daemon
+        }
+
+        /// Runs rill in tmux with `arguments`, waits for the daemon's torrent, quits with q, and
+        /// checks the exit status and that the daemon still lists its torrent.
+        static func attachShowDetach(daemon: TransmissionDaemonProcess, home: String, arguments: String,
+                                     status: String) throws {
+            let binary = try #require(ExternalTool.find("tmux"), "tmux is required")
+            let tmux = Tmux(binary: binary)
+            defer { tmux.kill() }
+            let command = "env RILL_HOME='\(home)' LANG=C.UTF-8 '\(RillBinary.path)' \(arguments); "
+                + "echo \"exit=$?\" > '\(status)'; sleep 30"
+            try tmux.start(width: 120, height: 40, command: command)
+            let screen = try tmux.waitForScreen(30, "the daemon's torrent and the server in the status bar") {
+                $0.contains("attached-sample.bin") && $0.contains("transmission 3.00 @ 127.0.0.1:\(daemon.rpcPort)")
+            }
+            #expect(screen.contains("Torrents"))
+            // The Files pane fills from the server's detail fields.
+            try tmux.keys("2")
+            _ = try tmux.waitForScreen(10, "the Files pane with the file") { $0.contains("normal") }
+            try tmux.keys("q")
+            let deadline = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: status), Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+            let exit = (try? String(contentsOfFile: status, encoding: .utf8)) ?? "none"
+            #expect(exit.trimmingCharacters(in: .whitespacesAndNewlines) == "exit=0", "q detaches without asking")
+            let listed = try daemon.remote(["-l"])
+            #expect(listed.status == 0 && listed.stdout.contains("attached-sample.bin"), "the daemon runs on")
+        }
+
+        @Test(.enabled(if: haveTools, "tmux or transmission-daemon is not installed"), .timeLimit(.minutes(2)))
+        func connectAttachesToTransmissionDaemonAndQuitOnlyDetaches() throws {
+            let daemon = try Self.seedingDaemon()
+            defer { daemon.stop() }
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            try Self.attachShowDetach(daemon: daemon, home: dir.file("home"),
+                                      arguments: "--connect 'http://127.0.0.1:\(daemon.rpcPort)'",
+                                      status: dir.file("status"))
+            #expect(!FileManager.default.fileExists(atPath: dir.file("home/resume")), "no local session was opened")
+        }
+
+        @Test(.enabled(if: haveTools, "tmux or transmission-daemon is not installed"), .timeLimit(.minutes(2)))
+        func plainRillAttachesToTheDaemonAnnouncedInItsHome() throws {
+            let daemon = try Self.seedingDaemon()
+            defer { daemon.stop() }
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let announcement = #"{"pid": \#(daemon.processIdentifier), "url": "http://127.0.0.1:\#(daemon.rpcPort)/transmission/rpc"}"#
+            _ = try dir.write("home/daemon.json", Array(announcement.utf8))
+            try Self.attachShowDetach(daemon: daemon, home: dir.file("home"), arguments: "", status: dir.file("status"))
+        }
+    }
+}
