@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "EngineAPI", targets: ["EngineAPI"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "TerminalUI", targets: ["TerminalUI"]),
+        .library(name: "TransmissionRPC", targets: ["TransmissionRPC"]),
         .library(name: "RemoteEngine", targets: ["RemoteEngine"]),
     ],
     dependencies: [
@@ -70,6 +71,19 @@ let package = Package(
             ]
         ),
 
+        // MARK: - The daemon's front end: the Transmission RPC over any TorrentEngine
+        .target(
+            name: "TransmissionRPC",
+            dependencies: [
+                "EngineAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+
         // A TorrentEngine over the Transmission RPC: the UI attaches to a daemon through it.
         .target(
             name: "RemoteEngine",
@@ -93,7 +107,8 @@ let package = Package(
         .executableTarget(
             name: "rill",
             dependencies: [
-                "Bencode", "TorrentCore", "Storage", "Engine", "EngineAPI", "TerminalUI", "RemoteEngine",
+                "Bencode", "TorrentCore", "Storage", "Engine", "EngineAPI", "TerminalUI", "TransmissionRPC",
+                "RemoteEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -46,7 +46,8 @@ final class RPCClient: Sendable {
 
     /// Parses a response body: `result` must be "success"; anything else is the server's refusal.
     static func decodeResponse(_ bytes: Data, method: String) throws -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: bytes), let response = object as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: bytes),
+              let response = object as? [String: Any] else {
             throw RPCError.malformedResponse("\(method) did not return a JSON object")
         }
         guard let result = response["result"] as? String else {

@@ -35,7 +35,8 @@ public final class RemoteEngine: TorrentEngine {
     /// Connects to the server at `url` (`http://user:pass@host:9091`, path `/transmission/rpc`
     /// unless given), reads its state once, and starts polling. Throws one sentence when the
     /// server cannot be reached or refuses the credentials.
-    public static func connect(to url: String, pollInterval: Duration = .milliseconds(500)) async throws -> RemoteEngine {
+    public static func connect(to url: String,
+                               pollInterval: Duration = .milliseconds(500)) async throws -> RemoteEngine {
         let endpoint = try RPCEndpoint(parsing: url)
         let engine = RemoteEngine(endpoint: endpoint, pollInterval: pollInterval)
         do {
@@ -53,7 +54,8 @@ public final class RemoteEngine: TorrentEngine {
         self.pollInterval = pollInterval
         client = RPCClient(endpoint: endpoint)
         // Commands run one at a time, in the order performed; a flood beyond this many waiting is dropped.
-        (pendingCommands, commands) = AsyncStream.makeStream(of: EngineCommand.self, bufferingPolicy: .bufferingOldest(10_000))
+        (pendingCommands, commands) = AsyncStream.makeStream(of: EngineCommand.self,
+                                                             bufferingPolicy: .bufferingOldest(10_000))
     }
 
     private let pendingCommands: AsyncStream<EngineCommand>
@@ -130,9 +132,8 @@ public final class RemoteEngine: TorrentEngine {
         guard !ids.isEmpty else { return [] }
         let (session, rows) = state.update { ($0.session, $0.rows ?? [:]) }
         let fields = TransmissionFields(rpcVersion: session.rpcVersion, isRill: session.isRill)
-        guard let answer = try? await client.call("torrent-get", ["ids": ids.map(\.hex), "fields": fields.detail]) else {
-            return []
-        }
+        let request: [String: Any] = ["ids": ids.map(\.hex), "fields": fields.detail]
+        guard let answer = try? await client.call("torrent-get", request) else { return [] }
         let now = Date().timeIntervalSince1970
         return JSONObject(answer).objects("torrents").compactMap { values in
             let name = values.string("hashString").flatMap { rows[TorrentID(hex: $0)]?.name } ?? ""
@@ -272,7 +273,8 @@ extension EngineCommand {
     /// The torrent a command is about, when it is about one.
     var torrentID: TorrentID? {
         switch self {
-        case .pause(let id), .resume(let id), .remove(let id, _), .setFilePriority(let id, _, _), .setSeeding(let id, _),
+        case .pause(let id), .resume(let id), .remove(let id, _), .setFilePriority(let id, _, _),
+             .setSeeding(let id, _),
              .setSequential(let id, _), .recheck(let id), .setTorrentRateLimits(let id, _, _), .addPeer(let id, _, _),
              .moveInQueue(let id, _), .setRatioGoal(let id, _), .setLabels(let id, _), .reannounce(let id),
              .setLocation(let id, _, _):

@@ -38,7 +38,9 @@ enum TransmissionMapping {
         session.uploadLimit = limit("speed-limit-up")
         session.listenPort = values.int("peer-port") ?? 0
         session.freeDiskSpace = values.int("download-dir-free-space").flatMap { $0 >= 0 ? $0 : nil }
-        if values.bool("download-queue-enabled") == true { session.maxActiveDownloads = values.int("download-queue-size") }
+        if values.bool("download-queue-enabled") == true {
+            session.maxActiveDownloads = values.int("download-queue-size")
+        }
         if values.bool("seed-queue-enabled") == true { session.maxActiveSeeds = values.int("seed-queue-size") }
         if values.bool("seedRatioLimited") == true { session.globalRatioGoal = values.double("seedRatioLimit") }
         session.settings = SessionSettings(
@@ -101,7 +103,8 @@ enum TransmissionMapping {
         let verified = values.int("haveValid") ?? 0
         let pieceCount = values.int("pieceCount") ?? 0
         // The last piece is short, so whole data counts every piece.
-        let piecesHave = verified >= totalSize && totalSize > 0 ? pieceCount : (pieceSize > 0 ? verified / pieceSize : 0)
+        let piecesHave = verified >= totalSize && totalSize > 0
+            ? pieceCount : (pieceSize > 0 ? verified / pieceSize : 0)
         var row = TorrentSnapshot(
             id: TorrentID(hex: hash), name: values.string("name") ?? hash, totalSize: totalSize,
             progress: values.double("percentDone") ?? 0, phase: phase(values),
@@ -222,7 +225,8 @@ enum TransmissionMapping {
         }
         return PeerSnapshot(address: address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)",
                             client: values.string("clientName") ?? "", flags: flags,
-                            downloadRate: values.double("rateToClient") ?? 0, uploadRate: values.double("rateToPeer") ?? 0,
+                            downloadRate: values.double("rateToClient") ?? 0,
+                            uploadRate: values.double("rateToPeer") ?? 0,
                             progress: progress, requestsInFlight: values.int("rill-requestsInFlight"), source: source)
     }
 }

@@ -1,6 +1,6 @@
 import EngineAPI
 
-/// The status bar: global rates and limits, port, connections, free disk, DHT, and the last message.
+/// The status bar: the engine, global rates and limits, port, connections, free disk, DHT, and the last message.
 enum StatusBar {
     static func render(_ state: UIState, into buffer: inout ScreenBuffer, rect: Rect) {
         buffer.fill(rect, role: .status_bar_bg)
@@ -11,7 +11,9 @@ enum StatusBar {
             guard x < limit else { return }
             x += buffer.write(text, x: x, y: rect.y, limit: limit - x, role: role)
         }
-        add("↓", .hint_key)
+        // Which engine this is first: an attached client must never be mistaken for a local one.
+        add(s.engineDescription, s.isAttached ? .hint_key : .status_bar_fg)
+        add("  ↓", .hint_key)
         add(" \(Format.rate(s.downloadRate))/s")
         if let limit = s.downloadLimit { add(" [\(Format.limit(limit))]") }
         add("  ↑", .hint_key)
@@ -20,8 +22,6 @@ enum StatusBar {
         add("  port \(s.listenPort)  conns \(s.connections)")
         if let free = s.freeDiskSpace { add("  free \(Format.bytes(free))") }
         if let dht = s.dht { add("  DHT \(dht.nodes) nodes") }
-        add("  on ")
-        add(s.engineDescription, s.isAttached ? .hint_key : .status_bar_fg)
         if let message = state.message {
             let role: ThemeRole = message.severity == .error ? .status_error
                 : (message.severity == .warning ? .status_warn : .status_bar_fg)

@@ -43,7 +43,7 @@ struct UICommand: AsyncRillCommand {
         let log = FrontEnd.fileLogger()
         for problem in config.problems { log.warning("\(problem)") }
 
-        if let remote = try await attachedEngine(log: log) {
+        if let remote = try await attachedEngine(settings: settings, log: log) {
             try await run(remote, theme: settings.theme, notes: config.problems, log: log)
             return
         }
@@ -81,7 +81,7 @@ struct UICommand: AsyncRillCommand {
 
     /// The server to attach to: `--connect URL`, or the daemon announced for this session when
     /// its process lives and its RPC answers; nil to run an engine of our own.
-    private func attachedEngine(log: Logger) async throws -> RemoteEngine? {
+    private func attachedEngine(settings: RillSettings, log: Logger) async throws -> RemoteEngine? {
         if let connect {
             do {
                 return try await RemoteEngine.connect(to: connect)
@@ -89,11 +89,9 @@ struct UICommand: AsyncRillCommand {
                 throw CLIError("cannot attach to \(connect): \(error)")
             }
         }
-        guard let announcement = DaemonAnnouncement.read(from: RillPaths.dataHome), announcement.isProcessAlive else {
-            return nil
-        }
+        guard let announcement = DaemonAnnouncement.read(from: RillPaths.dataHome) else { return nil }
         do {
-            let engine = try await RemoteEngine.connect(to: announcement.url(withCredentialsFrom: RillPaths.configFile))
+            let engine = try await RemoteEngine.connect(to: announcement.url(with: settings))
             log.info("attached to the daemon at \(announcement.url) (pid \(announcement.pid))")
             return engine
         } catch {
@@ -125,5 +123,15 @@ extension SessionConfiguration {
         dht.bootstrapNodes = settings.dhtBootstrap
         dht.stateFile = RillPaths.dhtStateFile
         localDiscovery = settings.localDiscovery
+    }
+}
+
+extension DaemonAnnouncement {
+    /// The announced URL with the RPC credentials of the configuration (never written to daemon.json).
+    func url(with settings: RillSettings) -> String {
+        guard let username = settings.rpcUsername, var components = URLComponents(string: url) else { return url }
+        components.user = username
+        components.password = settings.rpcPassword
+        return components.string ?? url
     }
 }

@@ -39,7 +39,7 @@ import Testing
         snapshot.detail = detail
         controller.update(snapshot: snapshot, events: [], clock: "12:05:01")
         let text = renderScreen(controller).text
-        #expect(text.contains("on transmission 3.00 @ seedbox:9091"), "the status bar names the server")
+        #expect(text.contains("transmission 3.00 @ seedbox:9091  ↓"), "the status bar names the server")
         #expect(text.contains("avail ?"), "availability is unknown, not zero")
         #expect(!text.contains("avail min 0"))
         let peerRows = text.split(separator: "\n").filter { $0.contains("127.0.0.3:6881") }

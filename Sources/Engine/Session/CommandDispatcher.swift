@@ -210,6 +210,15 @@ struct CommandDispatcher: Sendable {
             }
             torrentOptions.filePriorities = TorrentAdder.priorities(nil, selected: selected, fileCount: count)
         }
+        if !options.filePriorities.isEmpty {
+            let count = metainfo.info.files.count
+            if let bad = options.filePriorities.keys.first(where: { $0 < 0 || $0 >= count }) {
+                return fail(id, "file \(bad + 1) was given a priority, but the torrent has \(count) files", core)
+            }
+            var priorities = torrentOptions.filePriorities ?? Array(repeating: .normal, count: count)
+            for (file, priority) in options.filePriorities { priorities[file] = priority }
+            torrentOptions.filePriorities = priorities
+        }
         if core.registry.contains(metainfo.infoHash) {
             core.recordEvent(.commandFailed(id, "the torrent \(metainfo.name) is already in the session"))
             return .duplicate(id, name: metainfo.name)
