@@ -1,5 +1,5 @@
 /// The `torrent-get` fields RemoteEngine asks for, chosen by what the server speaks. Transmission
-/// answers 0 for a field it does not know (3.00 does so for `fileCount`), so a field is asked for
+/// answers 0 for a field it does not know (3.00 does so for `file-count`), so a field is asked for
 /// only from servers whose RPC version defines it, and rill's own extras only from rill.
 struct TransmissionFields {
     let rpcVersion: Int
@@ -12,7 +12,7 @@ struct TransmissionFields {
                       "labels", "downloadDir", "addedDate", "doneDate", "pieceCount", "pieceSize", "recheckProgress",
                       "metadataPercentComplete", "seedRatioLimit", "seedRatioMode", "downloadLimit",
                       "downloadLimited", "uploadLimit", "uploadLimited"]
-        if rpcVersion >= 17 || isRill { fields.append("fileCount") }
+        if rpcVersion >= 17 || isRill { fields.append("file-count") }
         if rpcVersion >= 18 || isRill { fields.append("sequentialDownload") }
         return fields
     }

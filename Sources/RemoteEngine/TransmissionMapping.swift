@@ -113,7 +113,7 @@ enum TransmissionMapping {
             eta: eta, queuePosition: values.int("queuePosition") ?? 0, isPrivate: values.bool("isPrivate") ?? false,
             seedWhenComplete: ratioGoal != 0, ratioGoal: ratioGoal, wantedSize: wanted, leftBytes: left,
             piecesHave: piecesHave, pieceCount: pieceCount,
-            fileCount: values.int("fileCount") ?? 0,
+            fileCount: values.int("file-count") ?? 0,
             trackerMessage: (error == 1 || error == 2) ? values.string("errorString") : nil,
             sequential: values.bool("sequentialDownload") ?? false,
             downloadDirectory: values.string("downloadDir") ?? "")

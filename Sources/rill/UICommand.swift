@@ -79,8 +79,9 @@ struct UICommand: AsyncRillCommand {
         await engine.close()
     }
 
-    /// The server to attach to: `--connect URL`, or the daemon announced for this session when
-    /// its process lives and its RPC answers; nil to run an engine of our own.
+    /// The server to attach to: `--connect URL`, or the daemon announced for this session when its
+    /// process lives (one that does not answer is an error, not a reason to open the session twice);
+    /// nil to run an engine of our own.
     private func attachedEngine(settings: RillSettings, log: Logger) async throws -> RemoteEngine? {
         if let connect {
             do {
@@ -95,8 +96,9 @@ struct UICommand: AsyncRillCommand {
             log.info("attached to the daemon at \(announcement.url) (pid \(announcement.pid))")
             return engine
         } catch {
-            log.warning("the daemon announced at \(announcement.url) does not answer (\(error)); running a local engine")
-            return nil
+            // Its process lives: a second engine on the same session would fight it over the files.
+            throw CLIError("a rill daemon (pid \(announcement.pid)) runs for this session but \(error); "
+                + "stop it, or attach with --connect URL")
         }
     }
 }

@@ -128,9 +128,9 @@ import Testing
 
     @Test func fieldsAreAskedOnlyFromServersThatDefineThem() {
         let old = TransmissionFields(rpcVersion: 16, isRill: false)
-        #expect(!old.list.contains("fileCount"), "3.00 answers 0 for fields it does not know")
+        #expect(!old.list.contains("file-count"), "3.00 answers 0 for fields it does not know")
         #expect(!old.detail.contains("rill-pieceStates"))
-        #expect(TransmissionFields(rpcVersion: 17, isRill: false).list.contains("fileCount"))
+        #expect(TransmissionFields(rpcVersion: 17, isRill: false).list.contains("file-count"))
         #expect(TransmissionFields(rpcVersion: 17, isRill: true).detail.contains("rill-availability"))
     }
 
