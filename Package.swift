@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["TestSupport", "TorrentCore", "rill"],
+            dependencies: ["TestSupport", "TorrentCore", "rill", "RemoteEngine", "EngineAPI"],
             exclude: ["Scripts"]
         ),
     ]
