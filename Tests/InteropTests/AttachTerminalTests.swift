@@ -15,12 +15,9 @@ extension Interop {
         /// A transmission-daemon seeding one torrent whose data is present.
         static func seedingDaemon() throws -> TransmissionDaemonProcess {
             let binary = try #require(TransmissionDaemonProcess.binary, "transmission-daemon is required")
-            let create = try #require(ExternalTool.find("transmission-create"), "transmission-create is required")
             let daemon = try TransmissionDaemonProcess(binary: binary)
-            let data = daemon.downloadFolder + "/attached-sample.bin"
-            _ = FileManager.default.createFile(atPath: data, contents: Data(pseudoRandomBytes(count: 800_000, seed: 3)))
-            let torrent = daemon.directory.file("attached-sample.torrent")
-            #expect(try ExternalTool.run(create, ["-o", torrent, data], timeout: 60).status == 0)
+            let torrent = try SeedableTorrent.make("attached-sample.bin", size: 800_000, seed: 3, in: daemon.downloadFolder,
+                                                   torrentFolder: daemon.directory.path)
             let added = try daemon.remote(["-a", torrent, "-w", daemon.downloadFolder])
             #expect(added.status == 0, "transmission-remote -a: \(added.stderr)")
             return daemon
@@ -81,16 +78,12 @@ extension Interop {
 
         @Test(.enabled(if: haveTools, "tmux or transmission-cli is not installed"), .timeLimit(.minutes(3)))
         func plainRillAttachesToRillDaemonAndQuitLeavesItRunning() throws {
-            let create = try #require(ExternalTool.find("transmission-create"), "transmission-create is required")
             let remote = try #require(ExternalTool.find("transmission-remote"), "transmission-remote is required")
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
             let downloads = dir.file("downloads")
-            try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: downloads + "/attached-sample.bin",
-                                           contents: Data(pseudoRandomBytes(count: 800_000, seed: 4)))
-            let torrent = dir.file("attached-sample.torrent")
-            #expect(try ExternalTool.run(create, ["-o", torrent, downloads + "/attached-sample.bin"]).status == 0)
+            let torrent = try SeedableTorrent.make("attached-sample.bin", size: 800_000, seed: 4, in: downloads,
+                                                   torrentFolder: dir.path)
 
             let daemon = try BackgroundProcess(RillBinary.path, [
                 "daemon", "--dir", downloads, "--port", "0", "--listen", "127.0.0.1", "--rpc-port", "0",

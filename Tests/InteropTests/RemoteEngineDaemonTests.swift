@@ -12,15 +12,11 @@ extension Interop {
 
         @Test(.enabled(if: haveTools, "transmission-create is not installed"), .timeLimit(.minutes(2)))
         func remoteEngineDrivesRillDaemonWithRillExtras() async throws {
-            let create = try #require(ExternalTool.find("transmission-create"), "transmission-create is required")
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
             let downloads = dir.file("downloads")
-            try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: downloads + "/remote-sample.bin",
-                                               contents: Data(pseudoRandomBytes(count: 1_200_000, seed: 5)))
-            let torrent = dir.file("remote-sample.torrent")
-            #expect(try ExternalTool.run(create, ["-o", torrent, downloads + "/remote-sample.bin"]).status == 0)
+            let torrent = try SeedableTorrent.make("remote-sample.bin", size: 1_200_000, seed: 5, in: downloads,
+                                                   torrentFolder: dir.path)
 
             let daemon = try BackgroundProcess(RillBinary.path, [
                 "daemon", "--dir", downloads, "--port", "0", "--listen", "127.0.0.1", "--rpc-port", "0",
