@@ -44,7 +44,7 @@ enum TransmissionCommand {
                 throw Unsupported(description:
                     "this server (RPC version \(fields.rpcVersion)) has no sequential download")
             }
-            return [torrent("torrent-set", id, ["sequentialDownload": sequential])]
+            return [torrent("torrent-set", id, [fields.sequentialKey: sequential])]
         case .recheck(let id):
             return [torrent("torrent-verify", id)]
         case .setRateLimits(let download, let upload):
@@ -133,7 +133,7 @@ enum TransmissionCommand {
             arguments["uploadLimited"] = true
             arguments["uploadLimit"] = max(1, upload / speedUnit)
         }
-        if options.sequential, fields.hasSequentialDownload { arguments["sequentialDownload"] = true }
+        if options.sequential, fields.hasSequentialDownload { arguments[fields.sequentialKey] = true }
         return arguments.isEmpty ? nil : arguments
     }
 }

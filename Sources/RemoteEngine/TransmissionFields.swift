@@ -13,7 +13,9 @@ struct TransmissionFields {
                       "metadataPercentComplete", "seedRatioLimit", "seedRatioMode", "downloadLimit",
                       "downloadLimited", "uploadLimit", "uploadLimited"]
         if rpcVersion >= 17 || isRill { fields.append("file-count") }
-        if rpcVersion >= 18 || isRill { fields.append("sequentialDownload") }
+        // Transmission 4.1 (RPC 18) names it `sequential_download`; rill answers to both names.
+        if rpcVersion >= 18 && !isRill { fields.append("sequential_download") }
+        if isRill { fields.append("sequentialDownload") }
         return fields
     }
 
@@ -26,4 +28,7 @@ struct TransmissionFields {
 
     /// Whether `torrent-set` can change sequential download on this server.
     var hasSequentialDownload: Bool { rpcVersion >= 18 || isRill }
+
+    /// The `torrent-set` key for sequential download on this server.
+    var sequentialKey: String { isRill ? "sequentialDownload" : "sequential_download" }
 }

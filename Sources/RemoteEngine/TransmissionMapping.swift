@@ -115,7 +115,7 @@ enum TransmissionMapping {
             piecesHave: piecesHave, pieceCount: pieceCount,
             fileCount: values.int("file-count") ?? 0,
             trackerMessage: (error == 1 || error == 2) ? values.string("errorString") : nil,
-            sequential: values.bool("sequentialDownload") ?? false,
+            sequential: values.bool("sequentialDownload") ?? values.bool("sequential_download") ?? false,
             downloadDirectory: values.string("downloadDir") ?? "")
         row.labels = values.strings("labels") ?? []
         row.addedDate = values.double("addedDate").flatMap { $0 > 0 ? $0 : nil }

@@ -132,6 +132,9 @@ import Testing
         #expect(!old.detail.contains("rill-pieceStates"))
         #expect(TransmissionFields(rpcVersion: 17, isRill: false).list.contains("file-count"))
         #expect(TransmissionFields(rpcVersion: 17, isRill: true).detail.contains("rill-availability"))
+        #expect(!TransmissionFields(rpcVersion: 17, isRill: false).list.contains { $0.hasPrefix("sequential") },
+                "Transmission 4.0 has no sequential download")
+        #expect(TransmissionFields(rpcVersion: 18, isRill: false).list.contains("sequential_download"))
     }
 
     @Test func commandsBecomeRPCCalls() throws {
