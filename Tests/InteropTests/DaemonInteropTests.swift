@@ -149,6 +149,35 @@ extension Interop {
         }
 
         @Test(.enabled(if: haveRemote, "transmission-cli is not installed"))
+        func filesDroppedInTheWatchFolderAreAddedOrMarkedInvalid() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let torrent = try Self.makeAlbum(dir)
+            let watch = dir.file("watch")
+            try FileManager.default.createDirectory(atPath: watch, withIntermediateDirectories: true)
+            let daemon = try RillDaemonProcess(home: dir.file("home"), downloads: dir.file("data"),
+                                               extra: ["--watch-dir", watch])
+            defer { daemon.stop() }
+            try FileManager.default.copyItem(atPath: torrent, toPath: watch + "/album.torrent")
+            try dir.write("watch/broken.torrent", Array("d8:announce3:foo".utf8))
+            let hash = String(repeating: "ab", count: 20)
+            try dir.write("watch/link.magnet", Array("magnet:?xt=urn:btih:\(hash)&dn=linked\n".utf8))
+
+            // The album's data is in the download folder: it is checked complete.
+            let list = try Remote.waitForList(daemon.address, timeout: 30) {
+                $0.split(separator: "\n").contains { $0.contains("album") && $0.contains("100%") } && $0.contains("linked")
+            }
+            #expect(list.contains("linked"))
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline && !FileManager.default.fileExists(atPath: watch + "/broken.torrent.invalid") {
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            let names = Set(try FileManager.default.contentsOfDirectory(atPath: watch))
+            #expect(names == ["album.torrent.added", "link.magnet.added", "broken.torrent.invalid"], "\(names)")
+            #expect(daemon.process.printed.contains("broken.torrent is invalid"), "\(daemon.process.printed)")
+        }
+
+        @Test(.enabled(if: haveRemote, "transmission-cli is not installed"))
         func aRefusalToBindBeyondLoopbackWithoutCredentialsIsOneSentence() throws {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
