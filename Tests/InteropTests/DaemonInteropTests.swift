@@ -177,6 +177,42 @@ extension Interop {
             #expect(daemon.process.printed.contains("broken.torrent is invalid"), "\(daemon.process.printed)")
         }
 
+        @Test func systemdHearsReadyOnceTheRPCListens() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let socket = dir.file("notify.sock")
+            let port = try OpenTrackerProcess.freeLoopbackPort()
+            // A stand-in for systemd: a datagram socket that prints what it receives.
+            let listener = try BackgroundProcess("/usr/bin/python3", ["-c", """
+                import socket, sys
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                s.bind(sys.argv[1]); print("listening", flush=True)
+                s.settimeout(60)
+                while True:
+                    print(s.recv(4096).decode().replace("\\n", " | "), flush=True)
+                """, socket])
+            defer { listener.stop() }
+            #expect(listener.waitForLine(matching: "listening", timeout: 10) != nil)
+            let daemon = try BackgroundProcess(RillBinary.path, [
+                "daemon", "--dir", dir.file("d"), "--port", "0", "--listen", "127.0.0.1", "--no-dht", "--no-lsd",
+                "--rpc-port", String(port),
+            ], environment: ["RILL_HOME": dir.file("home"), "NOTIFY_SOCKET": socket])
+            defer { daemon.stop() }
+            let ready = listener.waitForLine(matching: "READY=1.*", timeout: 60)
+            #expect(ready?.contains("STATUS=RPC at http://127.0.0.1:\(port)/transmission/rpc") == true,
+                    "\(listener.printed) / \(daemon.printed)")
+            // Ready means the port answers.
+            let probe = try ExternalTool.run("/usr/bin/python3", ["-c", """
+                import http.client, sys
+                c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=5)
+                c.request("POST", "/transmission/rpc", body=b"{}")
+                print(c.getresponse().status)
+                """, String(port)], timeout: 30)
+            #expect(probe.stdout.contains("409"))
+            #expect(daemon.stop() == 0)
+            #expect(listener.waitForLine(matching: "STOPPING=1", timeout: 10) != nil)
+        }
+
         @Test(.enabled(if: haveRemote, "transmission-cli is not installed"))
         func aRefusalToBindBeyondLoopbackWithoutCredentialsIsOneSentence() throws {
             let dir = try TemporaryDirectory()
