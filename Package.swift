@@ -150,6 +150,13 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
+            name: "TransmissionRPCTests",
+            dependencies: ["TransmissionRPC", "Engine", "EngineAPI", "Storage", "TorrentCore", "TestSupport",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "InteropTests",
             dependencies: ["TestSupport", "TorrentCore", "rill", "RemoteEngine", "EngineAPI"],
             exclude: ["Scripts"]

@@ -69,7 +69,7 @@ public final class RPCService: Sendable {
     }
 
     static func encode(_ object: [String: Any]) -> [UInt8] {
-        (try? Array(JSONSerialization.data(withJSONObject: object))) ?? Array(#"{"result":"internal error"}"#.utf8)
+        JSONWriter.write(object)
     }
 
     private func call(_ method: String, _ arguments: RPCArguments) async throws -> [String: Any] {

@@ -13,11 +13,9 @@ enum TorrentDetailFields {
         }
     }
 
-    /// File names as Transmission gives them: the torrent's folder, then the path inside it.
-    private static func fileName(_ file: FileSnapshot, in input: TorrentFieldInput) -> String {
-        let single = input.row.fileCount == 1 && file.path == input.row.name
-        return single ? file.path : input.row.name + "/" + file.path
-    }
+    /// File names as Transmission gives them: the torrent's folder, then the path inside it
+    /// (the engine's paths already start with the folder).
+    private static func fileName(_ file: FileSnapshot, in input: TorrentFieldInput) -> String { file.path }
 
     private static func bytesCompleted(_ file: FileSnapshot) -> Int {
         file.progress >= 1 ? file.size : Int((Double(file.size) * file.progress).rounded(.down))

@@ -40,6 +40,12 @@ struct CommandDispatcher: Sendable {
                 core.registry.checking[hash]?.peers.append(PeerEndpoint(host: host, port: port))
                 return .done
             }
+            if let hash = InfoHash(text: id.hex), core.registry.checking[hash] != nil,
+               core.registry.owner(for: hash) == nil {
+                // Still being checked: the command waits for the torrent to start (in order).
+                core.registry.checking[hash]?.commands.append(command)
+                return .done
+            }
             guard let hash = InfoHash(text: id.hex), let owner = core.registry.owner(for: hash) else {
                 return fail(id, "no torrent \(id) in the session", core)
             }
