@@ -2,23 +2,21 @@ import Foundation
 import Testing
 import TestSupport
 
-// `TestSupport.TransmissionDaemonProcess` (also used by RemoteEngineTests) is named in full here: this
-// target has a `TransmissionDaemonProcess` of its own for the differential tests.
 
 extension Interop {
     /// The full-screen client attached to a Transmission-RPC server in a real terminal (tmux):
     /// it shows the server's torrents, names the server in the status bar, and `q` only detaches.
     @Suite struct AttachTerminalTests {
         static let haveTools = ExternalTool.toolsRequired
-            || (ExternalTool.find("tmux") != nil && TestSupport.TransmissionDaemonProcess.binary != nil
+            || (ExternalTool.find("tmux") != nil && TransmissionDaemonProcess.binary != nil
                 && ExternalTool.find("transmission-create") != nil && ExternalTool.find("transmission-remote") != nil)
 
         typealias Tmux = DemoTerminalTests.Tmux
 
         /// A transmission-daemon seeding one torrent whose data is present.
-        static func seedingDaemon() throws -> TestSupport.TransmissionDaemonProcess {
-            let binary = try #require(TestSupport.TransmissionDaemonProcess.binary, "transmission-daemon is required")
-            let daemon = try TestSupport.TransmissionDaemonProcess(binary: binary)
+        static func seedingDaemon() throws -> TransmissionDaemonProcess {
+            let binary = try #require(TransmissionDaemonProcess.binary, "transmission-daemon is required")
+            let daemon = try TransmissionDaemonProcess(binary: binary)
             let torrent = try SeedableTorrent.make("attached-sample.bin", size: 800_000, seed: 3, in: daemon.downloadFolder,
                                                    torrentFolder: daemon.directory.path)
             let added = try daemon.remote(["-a", torrent, "-w", daemon.downloadFolder])

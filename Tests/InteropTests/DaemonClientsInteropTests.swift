@@ -102,9 +102,10 @@ extension Interop {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
             let torrent = try DaemonInteropTests.makeAlbum(dir)
-            let transmission = try TransmissionDaemonProcess(config: dir.file("tr-config"), downloads: dir.file("tr-downloads"))
+            let binary = try #require(TransmissionDaemonProcess.binary, "transmission-daemon is not installed")
+            let transmission = try TransmissionDaemonProcess(binary: binary)
             defer { transmission.stop() }
-            let expected = try Self.session(transmission.address, torrent: torrent, data: dir.file("data"))
+            let expected = try Self.session("127.0.0.1:\(transmission.rpcPort)", torrent: torrent, data: dir.file("data"))
             transmission.stop()
 
             let rill = try RillDaemonProcess(home: dir.file("home"), downloads: dir.file("downloads"))

@@ -29,36 +29,6 @@ final class RillDaemonProcess {
     func stop() -> Int32? { process.stop(signal: SIGTERM, timeout: 30) }
 }
 
-/// A real `transmission-daemon` on 127.0.0.1 (no DHT, LPD or port mapping), for comparisons.
-final class TransmissionDaemonProcess {
-    static let binary = ExternalTool.find("transmission-daemon")
-    let rpcPort: Int
-    let process: BackgroundProcess
-
-    init(config: String, downloads: String) throws {
-        let binary = try ToolFailure.require(Self.binary, "transmission-daemon is not installed")
-        rpcPort = try OpenTrackerProcess.freeLoopbackPort()
-        let peerPort = try OpenTrackerProcess.freeLoopbackPort()
-        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
-        process = try BackgroundProcess(binary, [
-            "-f", "-g", config, "-p", String(rpcPort), "-w", downloads, "-P", String(peerPort), "-T", "-r", "127.0.0.1",
-            "-i", "127.0.0.1", "-O", "-Y", "-M", "-GSR",
-        ])
-        // It prints nothing reliable on start; wait until the RPC port answers.
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let output = try? Remote.run(address, ["-l"]), output.status == 0 { return }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        _ = process.stop()
-        throw ToolFailure("transmission-daemon did not answer: \(process.printed)")
-    }
-
-    var address: String { "127.0.0.1:\(rpcPort)" }
-
-    func stop() { _ = process.stop(signal: SIGTERM, timeout: 30) }
-}
-
 /// `transmission-remote` (from transmission-cli).
 enum Remote {
     static let binary = ExternalTool.find("transmission-remote")
