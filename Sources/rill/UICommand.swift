@@ -84,5 +84,6 @@ extension SessionConfiguration {
         dht.bootstrapNodes = settings.dhtBootstrap
         dht.stateFile = RillPaths.dhtStateFile
         localDiscovery = settings.localDiscovery
+        proxy = settings.proxy
     }
 }
