@@ -110,6 +110,36 @@ struct SOCKS5ProxyTests {
         await seeder.shutdown()
     }
 
+    /// An HTTP tracker is asked through the proxy too (AsyncHTTPClient's SOCKS client, no
+    /// password), and the peer it lists is dialled through it.
+    @Test func httpTrackerAnnouncesGoThroughTheProxy() async throws {
+        let binary = try #require(MicrosocksProcess.binary, "microsocks is not installed")
+        let trackerBinary = try #require(OpenTrackerProcess.binary, "opentracker is not installed")
+        let proxy = try MicrosocksProcess(binary: binary)
+        defer { proxy.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var meta = try SwarmFixture.makeTorrent(in: dir, name: "announced", files: [("a.bin", 600_000)])
+        let tracker = try OpenTrackerProcess(binary: trackerBinary, whitelist: [meta.infoHash])
+        defer { tracker.stop() }
+        meta = try SwarmFixture.makeTorrent(in: dir, name: "announced", files: [("a.bin", 600_000)],
+                                            trackers: [[tracker.httpAnnounceURL]])
+        let seeder = try await SwarmFixture.session { $0.useTrackers = true }
+        let leecher = try await SwarmFixture.session(host: "127.0.0.5") {
+            $0.useTrackers = true
+            $0.proxy = try? SOCKS5Proxy(url: "socks5://127.0.0.1:\(proxy.port)")
+        }
+        _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
+        _ = await seeder.wait(for: TorrentID(hex: meta.infoHash.hex), timeout: .seconds(10)) { ($0?.swarmSeeds ?? 0) > 0 }
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        try await withTimeout(60, "download of peers from the tracker") { try await leecher.waitUntilComplete(hash) }
+        let made = proxy.connectionsMade
+        #expect(made.contains("127.0.0.1:\(tracker.port)"), "the announce went through the proxy: \(made)")
+        #expect(made.contains("127.0.0.1:\(await seeder.listeningPort)"), "so did the peer connection: \(made)")
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
+
     @Test func aWrongPasswordIsAConnectionFailureWithTheProxysReason() async throws {
         let binary = try #require(MicrosocksProcess.binary, "microsocks is not installed")
         let proxy = try MicrosocksProcess(binary: binary, username: "bob", password: "secret")
