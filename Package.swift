@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "EngineAPI", targets: ["EngineAPI"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "TerminalUI", targets: ["TerminalUI"]),
+        .library(name: "TransmissionRPC", targets: ["TransmissionRPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.0"),
@@ -69,6 +70,19 @@ let package = Package(
             ]
         ),
 
+        // MARK: - The daemon's front end: the Transmission RPC over any TorrentEngine
+        .target(
+            name: "TransmissionRPC",
+            dependencies: [
+                "EngineAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+
         // MARK: - Terminal front end
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         .target(
@@ -80,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "rill",
             dependencies: [
-                "Bencode", "TorrentCore", "Storage", "Engine", "EngineAPI", "TerminalUI",
+                "Bencode", "TorrentCore", "Storage", "Engine", "EngineAPI", "TerminalUI", "TransmissionRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -115,6 +129,13 @@ let package = Package(
             name: "TerminalUITests",
             dependencies: ["TerminalUI", "EngineAPI"],
             exclude: ["Snapshots"]
+        ),
+        .testTarget(
+            name: "TransmissionRPCTests",
+            dependencies: ["TransmissionRPC", "Engine", "EngineAPI", "Storage", "TorrentCore", "TestSupport",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
         .testTarget(
             name: "InteropTests",

@@ -76,6 +76,8 @@ public struct AddOptions: Sendable, Equatable {
     public var uploadRateLimit: Int?
     /// Labels to give the torrent (see `EngineCommand.setLabels`).
     public var labels: [String] = []
+    /// Priorities for some files by index, on top of `selectedFiles` (an RPC `torrent-add` sets them).
+    public var filePriorities: [Int: FilePriority] = [:]
 
     public init(selectedFiles: [Int]? = nil, seedWhenComplete: Bool = true, sequential: Bool = false,
                 startPaused: Bool = false, pauseForFileChoice: Bool = false, ratioGoal: Double? = nil,

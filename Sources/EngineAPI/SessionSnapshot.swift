@@ -164,6 +164,9 @@ public struct TorrentSnapshot: Sendable, Identifiable {
     public var verifiedBytes = 0
     /// Bytes per piece (0 while a magnet's metadata is unknown).
     public var pieceSize = 0
+    /// The torrent's own rate limits in bytes per second, when set.
+    public var downloadLimit: Int?
+    public var uploadLimit: Int?
 
     public var ratio: Double { downloaded == 0 ? (uploaded > 0 ? .infinity : 0) : Double(uploaded) / Double(downloaded) }
 

@@ -17,10 +17,11 @@ struct Rill: AsyncParsableCommand {
               rill download album.torrent --dir ~/Downloads
               rill download 'magnet:?xt=urn:btih:…' --dir ~/Downloads --select 1,3-4
               rill seed album.torrent --dir ~/Music
+              rill daemon                           headless; transmission-remote and Sonarr drive it
             """,
         version: RillVersion.string,
         subcommands: [InfoCommand.self, CreateCommand.self, CheckCommand.self, DownloadCommand.self, SeedCommand.self,
-                      ConfigCommand.self, DemoCommand.self, UICommand.self],
+                      ConfigCommand.self, DemoCommand.self, DaemonCommand.self, UICommand.self],
         defaultSubcommand: UICommand.self
     )
 }

@@ -243,6 +243,8 @@ final class MagnetTorrent: @unchecked Sendable {
             downloadDirectory: downloadRoot)
         row.labels = options.labels
         row.addedDate = options.addedDate
+        row.downloadLimit = options.downloadRateLimit
+        row.uploadLimit = options.uploadRateLimit
         return row
     }
 

@@ -40,6 +40,12 @@ struct CommandDispatcher: Sendable {
                 core.registry.checking[hash]?.peers.append(PeerEndpoint(host: host, port: port))
                 return .done
             }
+            if let hash = InfoHash(text: id.hex), core.registry.checking[hash] != nil,
+               core.registry.owner(for: hash) == nil {
+                // Still being checked: the command waits for the torrent to start (in order).
+                core.registry.checking[hash]?.commands.append(command)
+                return .done
+            }
             guard let hash = InfoHash(text: id.hex), let owner = core.registry.owner(for: hash) else {
                 return fail(id, "no torrent \(id) in the session", core)
             }
@@ -209,6 +215,15 @@ struct CommandDispatcher: Sendable {
                 return fail(id, "file \(bad + 1) was chosen, but the torrent has \(count) files", core)
             }
             torrentOptions.filePriorities = TorrentAdder.priorities(nil, selected: selected, fileCount: count)
+        }
+        if !options.filePriorities.isEmpty {
+            let count = metainfo.info.files.count
+            if let bad = options.filePriorities.keys.first(where: { $0 < 0 || $0 >= count }) {
+                return fail(id, "file \(bad + 1) was given a priority, but the torrent has \(count) files", core)
+            }
+            var priorities = torrentOptions.filePriorities ?? Array(repeating: .normal, count: count)
+            for (file, priority) in options.filePriorities { priorities[file] = priority }
+            torrentOptions.filePriorities = priorities
         }
         if core.registry.contains(metainfo.infoHash) {
             core.recordEvent(.commandFailed(id, "the torrent \(metainfo.name) is already in the session"))

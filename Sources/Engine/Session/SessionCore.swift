@@ -321,4 +321,6 @@ struct PendingCheck {
     var progress = 0.0
     /// Peers given while the data was checked, tried once the torrent starts.
     var peers: [PeerEndpoint] = []
+    /// Commands about the torrent that arrived during the check, carried out once it starts.
+    var commands: [EngineCommand] = []
 }

@@ -36,6 +36,7 @@ enum TorrentAdder {
         }
         return prepared.flatMapThrowing { storage, verified in
             let peers = peers + (registry.checking[hash]?.peers ?? []).map { ($0, PeerSource.manual) }
+            let waiting = registry.checking[hash]?.commands ?? []
             registry.checking[hash] = nil
             if registry.torrents[hash] != nil { throw SessionError.duplicateTorrent(hash) }
             let torrent = TorrentRuntime(metainfo: metainfo, downloadRoot: downloadDirectory, options: options,
@@ -49,6 +50,7 @@ enum TorrentAdder {
             for (endpoint, source) in peers { bySource[source, default: []].append(endpoint) }
             for (source, endpoints) in bySource { torrent.addCandidates(endpoints, source: source) }
             warnIfTheDiskIsTooSmall(torrent, in: core)
+            for command in waiting { core.dispatcher.perform(command, in: core) }
             torrent.tick()
             return torrent  // the next 4 Hz snapshot shows it (restoring 1,000 need not build 1,000)
         }.flatMapErrorThrowing { error in

@@ -1,21 +1,28 @@
 /// The order in which torrents get their turn: a list of ids, first in line first.
+///
+/// Positions are kept in a dictionary beside the list: every snapshot asks each torrent's place,
+/// and with 1,000 torrents a linear search made each 4 Hz publication a million comparisons.
 public struct QueueOrder<ID: Hashable & Sendable>: Sendable {
     public private(set) var ids: [ID] = []
+    private var positions: [ID: Int] = [:]
 
     public init(_ ids: [ID] = []) {
-        self.ids = ids
+        for id in ids { append(id) }
     }
 
     /// Position of `id` (0 is first), or nil when it is not queued.
-    public func position(of id: ID) -> Int? { ids.firstIndex(of: id) }
+    public func position(of id: ID) -> Int? { positions[id] }
 
     public mutating func append(_ id: ID) {
-        guard !ids.contains(id) else { return }
+        guard positions[id] == nil else { return }
+        positions[id] = ids.count
         ids.append(id)
     }
 
     public mutating func remove(_ id: ID) {
-        ids.removeAll { $0 == id }
+        guard let index = positions.removeValue(forKey: id) else { return }
+        ids.remove(at: index)
+        renumber(from: index, through: ids.count - 1)
     }
 
     /// Where a move takes a torrent.
@@ -26,7 +33,7 @@ public struct QueueOrder<ID: Hashable & Sendable>: Sendable {
     /// Moves `id` one step or to an end; returns false when it cannot move that way.
     @discardableResult
     public mutating func move(_ id: ID, _ move: Move) -> Bool {
-        guard let index = ids.firstIndex(of: id) else { return false }
+        guard let index = positions[id] else { return false }
         let target: Int
         switch move {
         case .up: target = index - 1
@@ -37,6 +44,12 @@ public struct QueueOrder<ID: Hashable & Sendable>: Sendable {
         guard ids.indices.contains(target), target != index else { return false }
         ids.remove(at: index)
         ids.insert(id, at: target)
+        renumber(from: min(index, target), through: max(index, target))
         return true
+    }
+
+    private mutating func renumber(from start: Int, through end: Int) {
+        guard start <= end else { return }
+        for position in start...end { positions[ids[position]] = position }
     }
 }

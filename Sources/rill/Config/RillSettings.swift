@@ -29,6 +29,16 @@ struct RillSettings: Equatable, Sendable {
     var encryption = EncryptionPolicy.enabled
     /// Every outgoing connection through this SOCKS5 proxy; nil connects directly.
     var proxy: SOCKS5Proxy?
+    // The daemon's Transmission RPC.
+    var rpcPort = 9091
+    /// Loopback unless the user asks otherwise; anything else needs credentials.
+    var rpcBind = "127.0.0.1"
+    var rpcUsername: String?
+    var rpcPassword: String?
+    /// Host names the RPC answers to besides localhost and IP addresses (DNS-rebinding guard).
+    var rpcHostWhitelist: [String] = []
+    /// A folder watched for `.torrent` and `.magnet` files to add; nil watches none.
+    var watchDirectory: String?
 }
 
 /// Where one effective setting came from, for `rill config`.

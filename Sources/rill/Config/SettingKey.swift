@@ -79,7 +79,36 @@ struct SettingKey: Sendable {
                        }
                    },
                    show: { "\"\($0.proxy?.description ?? "")\"" }),
+        integer("rpc_port", "TCP port of the daemon's Transmission RPC", \.rpcPort, 0...65535),
+        text("rpc_bind", "address the RPC listens on (beyond loopback it needs rpc_username and rpc_password)",
+             \.rpcBind),
+        optionalText("rpc_username", "user name the RPC asks for (HTTP Basic)", \.rpcUsername),
+        optionalText("rpc_password", "password the RPC asks for (HTTP Basic)", \.rpcPassword, secret: true),
+        SettingKey(name: "rpc_host_whitelist", help: "host names the RPC answers to besides localhost and IPs",
+                   apply: { settings, value in
+                       guard let list = value.array?.map({ $0.string }), list.allSatisfy({ $0?.isEmpty == false })
+                       else { return "expected a list of host names" }
+                       settings.rpcHostWhitelist = list.compactMap { $0 }
+                       return nil
+                   },
+                   show: { "[" + $0.rpcHostWhitelist.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
+        optionalText("watch_dir", "folder whose .torrent and .magnet files the daemon and the UI add", \.watchDirectory) {
+            path in path.hasPrefix("~") ? NSHomeDirectory() + path.dropFirst() : path
+        },
     ]
+
+    static func optionalText(_ name: String, _ help: String, _ path: WritableKeyPath<RillSettings, String?> & Sendable,
+                             secret: Bool = false, _ transform: @escaping @Sendable (String) -> String = { $0 })
+        -> SettingKey {
+        SettingKey(name: name, help: help, apply: { settings, value in
+            guard let text = value.string else { return "expected a string" }
+            settings[keyPath: path] = text.isEmpty ? nil : transform(text)
+            return nil
+        }, show: { settings in
+            guard let value = settings[keyPath: path] else { return "(none)" }
+            return secret ? "(set)" : "\"\(value)\""
+        })
+    }
 
     // MARK: - Kinds of keys
 
