@@ -12,6 +12,8 @@ public struct TorrentDetail: Sendable {
     public var creator: String?
     /// Seconds since 1970.
     public var creationDate: Double?
+    /// Why the download is slow (or not moving), for the diagnostics view.
+    public var diagnosis: TorrentDiagnosis?
 
     public init(id: TorrentID, peers: [PeerSnapshot], files: [FileSnapshot], trackers: [TrackerSnapshot], pieces: PieceMap,
                 magnetLink: String? = nil, comment: String? = nil, creator: String? = nil, creationDate: Double? = nil) {

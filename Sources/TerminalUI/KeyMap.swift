@@ -49,6 +49,7 @@ public struct KeyMap: Sendable {
         KeyBinding(keys: [.character("t")], action: .cycleTheme, hint: "Theme"),
         KeyBinding(keys: [.character("s")], action: .toggleSeeding, hint: "Seed"),
         KeyBinding(keys: [.character("r")], action: .recheck, hint: "Recheck"),
+        KeyBinding(keys: [.character("w")], action: .diagnose),
         KeyBinding(keys: [.character("O")], action: .reverseSort),
         KeyBinding(keys: [.up, .character("k")], action: .moveUp),
         KeyBinding(keys: [.down, .character("j")], action: .moveDown),

@@ -29,6 +29,7 @@ public enum ScreenRenderer {
         let bounds = buffer.bounds
         switch state.mode {
         case .help: Overlays.help(keyMap: keyMap, into: &buffer, bounds: bounds)
+        case .diagnosis: DiagnosisView.render(state, into: &buffer, bounds: bounds)
         case .remove(let dialog): Overlays.remove(dialog, into: &buffer, bounds: bounds)
         case .confirmQuit: Overlays.confirmQuit(into: &buffer, bounds: bounds)
         case .prompt, .filtering:

@@ -19,6 +19,8 @@ public enum UIAction: Hashable, Sendable {
     case cycleSort
     case reverseSort
     case help
+    /// "Why is it slow?": the selected torrent's bottleneck and its evidence.
+    case diagnose
     case quit
 
     /// One line for the help overlay.
@@ -47,6 +49,7 @@ public enum UIAction: Hashable, Sendable {
         case .cycleSort: return "Sort by the next column"
         case .reverseSort: return "Reverse the sort order"
         case .help: return "This help"
+        case .diagnose: return "Why is it slow? (diagnosis)"
         case .quit: return "Quit (asks while transferring)"
         }
     }

@@ -55,7 +55,7 @@ public final class UIController {
     /// Handles one key; returns the commands to send to the engine.
     public func handle(_ key: Key) -> [EngineCommand] {
         switch state.mode {
-        case .help:
+        case .help, .diagnosis:
             state.mode = .normal
             return []
         case .confirmQuit:
@@ -154,6 +154,9 @@ public final class UIController {
             recomputeTorrentOrder()
         case .help:
             state.mode = .help
+        case .diagnose:
+            guard requireSelection() != nil else { return [] }
+            state.mode = .diagnosis
         case .quit:
             // An attached front end only detaches: the daemon keeps every transfer going.
             if isTransferring, !state.snapshot.isAttached {

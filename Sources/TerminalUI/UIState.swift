@@ -37,6 +37,8 @@ public enum UIMode: Sendable, Equatable {
     case prompt(Prompt)
     case remove(RemoveDialog)
     case help
+    /// The "why is it slow?" view for the selected torrent.
+    case diagnosis
     case confirmQuit
 }
 

@@ -125,6 +125,7 @@ extension SessionConfiguration {
         dht.bootstrapNodes = settings.dhtBootstrap
         dht.stateFile = RillPaths.dhtStateFile
         localDiscovery = settings.localDiscovery
+        proxy = settings.proxy
     }
 }
 

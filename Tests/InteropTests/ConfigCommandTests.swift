@@ -58,6 +58,22 @@ extension Interop {
             #expect(output.stderr.contains("\(file):2: bad value for 'piece_buffer_mb'"), "\(output.stderr)")
         }
 
+        @Test func aProxyIsShownWithoutItsPasswordAndBadOnesAreExplained() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let good = try dir.write("config.toml", Array("proxy = \"socks5://bob:secret@127.0.0.1:1080\"\n".utf8))
+            let output = try ExternalTool.run(RillBinary.path, ["config"], environment: ["RILL_HOME": dir.path])
+            let line = output.stdout.split(separator: "\n").first { $0.hasPrefix("proxy ") }.map(String.init) ?? ""
+            #expect(line.contains("socks5://bob:***@127.0.0.1:1080") && line.contains("\(good):1"), "\(output.stdout)")
+            #expect(!output.stdout.contains("secret"), "the password is never printed")
+
+            _ = try dir.write("config.toml", Array("proxy = \"http://127.0.0.1:8080\"\n".utf8))
+            let bad = try ExternalTool.run(RillBinary.path, ["config"], environment: ["RILL_HOME": dir.path])
+            #expect(bad.status == 0)
+            #expect(bad.stderr.contains(":1: bad value for 'proxy'"), "\(bad.stderr)")
+            #expect(bad.stderr.contains("only socks5:// proxies are supported"), "\(bad.stderr)")
+        }
+
         @Test func aFileThatDoesNotParseFallsBackToTheDefaults() throws {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }

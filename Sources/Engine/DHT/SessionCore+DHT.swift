@@ -34,6 +34,8 @@ extension SessionCore {
     /// bound is logged and that service stays off; the session still runs.
     func startDiscovery() -> EventLoopFuture<Void> {
         var started: [EventLoopFuture<Void>] = []
+        // Behind a SOCKS5 proxy there is no UDP path that does not leak (no UDP ASSOCIATE yet).
+        guard configuration.proxy == nil else { return loop.makeSucceededFuture(()) }
         if configuration.dht.enabled {
             let port = configuration.dht.port ?? listeningPort
             let host = configuration.listenHost

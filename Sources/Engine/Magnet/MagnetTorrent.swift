@@ -29,6 +29,8 @@ final class MagnetTorrent: @unchecked Sendable {
     /// The link's `tr=` trackers, announced with the info-hash alone until the metadata is known.
     private var tracker: TrackerAnnouncer?
     var trackerMessage: String?
+    /// Failed outgoing connection attempts by reason, for "why is it slow?".
+    private var connectionFailures: [String: Int] = [:]
 
     init(link: MagnetLink, downloadRoot: String, options: TorrentOptions, core: SessionCore) {
         self.link = link
@@ -72,8 +74,9 @@ final class MagnetTorrent: @unchecked Sendable {
         }
     }
 
-    func connectionFailed(_ endpoint: PeerEndpoint) {
+    func connectionFailed(_ endpoint: PeerEndpoint, reason: String) {
         swarm.connectionFailed(endpoint, now: core.now)
+        SessionCore.count(reason, in: &connectionFailures)
     }
 
     /// The rest of the handshake: no bitfield (we have nothing), just the extension handshake
@@ -254,8 +257,19 @@ final class MagnetTorrent: @unchecked Sendable {
                                 downloadRate: 0, uploadRate: 0, progress: 0, requestsInFlight: 0,
                                 source: peer.source.rawValue)
         }.sorted { $0.address < $1.address }
-        return TorrentDetail(id: id, peers: rows, files: [], trackers: tracker?.snapshot(at: core.now) ?? [],
-                             pieces: PieceMap(states: [], availability: []), magnetLink: link.description)
+        let trackers = tracker?.snapshot(at: core.now) ?? []
+        var detail = TorrentDetail(id: id, peers: rows, files: [], trackers: trackers,
+                                   pieces: PieceMap(states: [], availability: []), magnetLink: link.description)
+        if let failure {
+            detail.diagnosis = TorrentDiagnosis(cause: "failed", sentence: "It stopped with an error: \(failure).")
+        } else {
+            let facts = core.discoveryFacts(activity: .fetchingMetadata, isPrivate: false, trackers: trackers,
+                                            swarm: swarm, failures: connectionFailures, at: core.now)
+            let result = SlowDownDiagnosis.diagnose(facts)
+            detail.diagnosis = TorrentDiagnosis(cause: result.cause.rawValue, sentence: result.sentence,
+                                                evidence: result.evidence)
+        }
+        return detail
     }
 }
 

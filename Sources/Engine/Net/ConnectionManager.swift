@@ -18,6 +18,10 @@ final class ConnectionManager: @unchecked Sendable {
     /// Open connections per IP address (both directions).
     private var perHost: [String: Int] = [:]
     private var nextPeerKey: UInt64 = 1
+    /// Incoming connections accepted since the session started (none: the port is likely unreachable).
+    private(set) var incomingAccepted = 0
+    /// False when nothing listens for peers (behind a proxy).
+    private(set) var acceptsIncoming = true
     private var configuration: SessionConfiguration { core.configuration }
 
     init(core: SessionCore, transport: any PeerTransport) {
@@ -31,7 +35,12 @@ final class ConnectionManager: @unchecked Sendable {
     }
 
     func listen() -> EventLoopFuture<Void> {
-        transport.listen(host: configuration.listenHost, port: configuration.listenPort, on: core.group) { [self] channel in
+        if configuration.proxy != nil {
+            // Through a proxy nobody can reach us, and accepting would bypass it.
+            acceptsIncoming = false
+            return core.loop.makeSucceededFuture(())
+        }
+        return transport.listen(host: configuration.listenHost, port: configuration.listenPort, on: core.group) { [self] channel in
             channel.eventLoop.makeCompletedFuture { try accept(channel) }
         }.map { [self] channel in
             server = channel
@@ -72,6 +81,7 @@ final class ConnectionManager: @unchecked Sendable {
             return
         }
         opened(host)
+        incomingAccepted += 1
         let connection = PeerConnection(key: makeKey(), endpoint: PeerEndpoint(host: host, port: remotePort),
                                         direction: .incoming, source: .incoming, owner: nil, context: core)
         try addHandlers(to: channel, connection: connection, encryptFor: nil)
@@ -80,7 +90,9 @@ final class ConnectionManager: @unchecked Sendable {
 
     /// Dials `endpoint` for `owner`; a failure reaches the owner as `connectionFailed`.
     func dial(_ endpoint: PeerEndpoint, for owner: PeerOwner, source: PeerSource, encrypted: Bool) {
-        guard mayConnect(to: endpoint.host) else { return owner.connectionFailed(endpoint) }
+        guard mayConnect(to: endpoint.host) else {
+            return owner.connectionFailed(endpoint, reason: "too many connections to this address")
+        }
         opened(endpoint.host)
         halfOpen += 1
         let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, source: source,
@@ -99,7 +111,7 @@ final class ConnectionManager: @unchecked Sendable {
             case .failure(let error):
                 released(endpoint.host)
                 core.log.debug("cannot connect to \(endpoint): \(error)")
-                owner.connectionFailed(endpoint)
+                owner.connectionFailed(endpoint, reason: NetworkErrorText.describe(error))
             }
         }
     }

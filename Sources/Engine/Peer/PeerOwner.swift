@@ -16,11 +16,11 @@ enum PeerOwner {
         }
     }
 
-    /// An outgoing connection attempt to `endpoint` failed before any byte moved.
-    func connectionFailed(_ endpoint: PeerEndpoint) {
+    /// An outgoing connection attempt to `endpoint` failed before any byte moved, for `reason`.
+    func connectionFailed(_ endpoint: PeerEndpoint, reason: String) {
         switch self {
-        case .torrent(let torrent): torrent.connectionFailed(endpoint)
-        case .magnet(let magnet): magnet.connectionFailed(endpoint)
+        case .torrent(let torrent): torrent.connectionFailed(endpoint, reason: reason)
+        case .magnet(let magnet): magnet.connectionFailed(endpoint, reason: reason)
         }
     }
 }

@@ -90,9 +90,10 @@ final class SessionCore: @unchecked Sendable {
         registry.maxActiveDownloads = configuration.maxActiveDownloads
         registry.maxActiveSeeds = configuration.maxActiveSeeds
         if configuration.useTrackers {
-            trackerClient = TrackerClient(eventLoopGroup: group)
+            trackerClient = TrackerClient(eventLoopGroup: group, proxy: configuration.proxy)
         }
-        connections = ConnectionManager(core: self, transport: TCPTransport())
+        let transport: any PeerTransport = configuration.proxy.map { SOCKS5Transport(proxy: $0) } ?? TCPTransport()
+        connections = ConnectionManager(core: self, transport: transport)
     }
 
     var now: SwarmInstant { SwarmInstant(ContinuousClock.now, since: origin) }
@@ -124,7 +125,14 @@ final class SessionCore: @unchecked Sendable {
             publishing = loop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { [self] _ in
                 publishSnapshot()
             }
-            log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")
+            if let proxy = configuration.proxy {
+                log.info("""
+                    all connections go through the SOCKS5 proxy \(proxy); not listening for incoming peers, \
+                    UDP trackers, DHT and LSD are off
+                    """)
+            } else {
+                log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")
+            }
         }.flatMap { [self] in
             startDiscovery()  // DHT and LSD, when on
         }

@@ -26,8 +26,9 @@ extension TorrentRuntime {
         }
     }
 
-    func connectionFailed(_ endpoint: PeerEndpoint) {
+    func connectionFailed(_ endpoint: PeerEndpoint, reason: String) {
         swarm.connectionFailed(endpoint, now: core.now)
+        noteConnectionFailure(reason)
     }
 
     // MARK: - Joining and leaving
@@ -63,7 +64,10 @@ extension TorrentRuntime {
 
     func peerDisconnected(_ peer: PeerConnection) {
         let moved = (peer.session?.downloadRate.total ?? 0) > 0 || (peer.session?.uploadRate.total ?? 0) > 0
-        guard swarm.detach(peer, useful: moved || isSeeding, now: core.now) else { return }
+        guard swarm.detach(peer, useful: moved || isSeeding, now: core.now) else {
+            if peer.direction == .outgoing && !peer.receivedHandshake { noteConnectionFailure("closed before the handshake") }
+            return
+        }
         picker.peerLeft(peer.key)
         // Requests it held go back to the others.
         fillAllRequests()

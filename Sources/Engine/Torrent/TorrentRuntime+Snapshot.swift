@@ -106,9 +106,12 @@ extension TorrentRuntime {
         for piece in picker.piecesInFlight where !have[piece.value] {
             states[piece.value] = PieceMap.State.downloading.rawValue
         }
-        return TorrentDetail(id: id, peers: peerRows, files: files, trackers: tracker?.snapshot(at: now) ?? [],
-                             pieces: PieceMap(states: states, availability: availability),
-                             magnetLink: metainfo.magnetLink.description, comment: metainfo.comment,
-                             creator: metainfo.createdBy, creationDate: metainfo.creationDate.map(Double.init))
+        let trackers = tracker?.snapshot(at: now) ?? []
+        var detail = TorrentDetail(id: id, peers: peerRows, files: files, trackers: trackers,
+                                   pieces: PieceMap(states: states, availability: availability),
+                                   magnetLink: metainfo.magnetLink.description, comment: metainfo.comment,
+                                   creator: metainfo.createdBy, creationDate: metainfo.creationDate.map(Double.init))
+        detail.diagnosis = diagnosis(at: now, trackers: trackers)
+        return detail
     }
 }

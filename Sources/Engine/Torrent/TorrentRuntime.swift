@@ -34,6 +34,8 @@ final class TorrentRuntime: @unchecked Sendable {
     var downloadRate = TransferRate()
     var uploadRate = TransferRate()
     var hashFailures = 0
+    /// Failed outgoing connection attempts by reason, for "why is it slow?" (a few reasons only).
+    var connectionFailures: [String: Int] = [:]
     var trackerMessage: String?
     var ratioGoal: Double?
     let earlierDownloadedBytes: Int

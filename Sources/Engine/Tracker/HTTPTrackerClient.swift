@@ -29,14 +29,15 @@ final class HTTPTrackerClient: Sendable {
 
     /// An `HTTPClient` set up for trackers: bounded timeouts and redirects, one connection attempt
     /// (the announce schedule retries, not the pool). The caller shuts it down.
-    static func makeHTTPClient(eventLoopGroup: any EventLoopGroup,
-                               configuration: Configuration = Configuration()) -> HTTPClient {
+    static func makeHTTPClient(eventLoopGroup: any EventLoopGroup, configuration: Configuration = Configuration(),
+                               proxy: SOCKS5Proxy? = nil) -> HTTPClient {
         var settings = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: configuration.maxRedirects, allowCycles: false),
             timeout: .init(connect: TimeAmount(configuration.timeout), read: TimeAmount(configuration.timeout))
         )
         settings.connectionPool.retryConnectionEstablishment = false
         settings.connectionPool.idleTimeout = .seconds(30)
+        if let proxy { settings.proxy = .socksServer(host: proxy.host, port: proxy.port) }
         return HTTPClient(eventLoopGroup: eventLoopGroup, configuration: settings)
     }
 

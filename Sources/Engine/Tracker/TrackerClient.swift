@@ -16,18 +16,23 @@ extension UDPTrackerClient: TrackerTransport {}
 final class TrackerClient: TrackerTransport {
     let http: HTTPTrackerClient
     let udp: UDPTrackerClient
+    /// Set when announces go through a SOCKS5 proxy.
+    let proxy: SOCKS5Proxy?
 
-    init(http: HTTPTrackerClient, udp: UDPTrackerClient) {
+    init(http: HTTPTrackerClient, udp: UDPTrackerClient, proxy: SOCKS5Proxy? = nil) {
         self.http = http
         self.udp = udp
+        self.proxy = proxy
     }
 
-    /// Both clients on `eventLoopGroup`, with a new shared `HTTPClient`; call `shutdown()` when done.
+    /// Both clients on `eventLoopGroup`, with a new shared `HTTPClient` (through `proxy` when
+    /// set); call `shutdown()` when done.
     convenience init(eventLoopGroup: any EventLoopGroup, http: HTTPTrackerClient.Configuration = .init(),
-                     udp: UDPTrackerClient.Configuration = .init()) {
-        let client = HTTPTrackerClient.makeHTTPClient(eventLoopGroup: eventLoopGroup, configuration: http)
+                     udp: UDPTrackerClient.Configuration = .init(), proxy: SOCKS5Proxy? = nil) {
+        let client = HTTPTrackerClient.makeHTTPClient(eventLoopGroup: eventLoopGroup, configuration: http,
+                                                      proxy: proxy)
         self.init(http: HTTPTrackerClient(client: client, configuration: http),
-                  udp: UDPTrackerClient(group: eventLoopGroup, configuration: udp))
+                  udp: UDPTrackerClient(group: eventLoopGroup, configuration: udp), proxy: proxy)
     }
 
     func announce(url: String, request: AnnounceRequest) async throws(TrackerError) -> AnnounceResponse {
@@ -45,8 +50,15 @@ final class TrackerClient: TrackerTransport {
 
     private func transport(for url: String) throws(TrackerError) -> any TrackerTransport {
         switch try TrackerURL(url).scheme {
-        case .http, .https: http
-        case .udp: udp
+        case .http, .https:
+            // AsyncHTTPClient's SOCKS client has no username/password: refuse rather than go around.
+            if proxy?.credentials != nil {
+                throw .unreachable(url: url, reason: "HTTP trackers cannot use a SOCKS5 proxy with a password yet")
+            }
+            return http
+        case .udp:
+            if proxy != nil { throw .unreachable(url: url, reason: "UDP trackers are off behind the SOCKS5 proxy") }
+            return udp
         }
     }
 }

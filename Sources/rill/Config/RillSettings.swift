@@ -27,6 +27,8 @@ struct RillSettings: Equatable, Sendable {
     var dhtBootstrap = DHTSettings.publicRouters
     var localDiscovery = true
     var encryption = EncryptionPolicy.enabled
+    /// Every outgoing connection through this SOCKS5 proxy; nil connects directly.
+    var proxy: SOCKS5Proxy?
     // The daemon's Transmission RPC.
     var rpcPort = 9091
     /// Loopback unless the user asks otherwise; anything else needs credentials.

@@ -64,6 +64,21 @@ struct SettingKey: Sendable {
                        return nil
                    },
                    show: { "\"\($0.encryption.rawValue)\"" }),
+        SettingKey(name: "proxy", help: "SOCKS5 proxy for every connection, socks5://user:pass@host:port (\"\": none)",
+                   apply: { settings, value in
+                       guard let text = value.string else { return "expected a string like \"socks5://host:1080\"" }
+                       if text.isEmpty {
+                           settings.proxy = nil
+                           return nil
+                       }
+                       do {
+                           settings.proxy = try SOCKS5Proxy(url: text)
+                           return nil
+                       } catch {
+                           return "\(error)"
+                       }
+                   },
+                   show: { "\"\($0.proxy?.description ?? "")\"" }),
         integer("rpc_port", "TCP port of the daemon's Transmission RPC", \.rpcPort, 0...65535),
         text("rpc_bind", "address the RPC listens on (beyond loopback it needs rpc_username and rpc_password)",
              \.rpcBind),
