@@ -22,13 +22,13 @@ struct CommandDispatcher: Sendable {
         case .pause(let id), .resume(let id), .remove(let id, _), .setFilePriority(let id, _, _),
              .setSeeding(let id, _), .setSequential(let id, _), .recheck(let id), .addPeer(let id, _, _),
              .moveInQueue(let id, _), .setRatioGoal(let id, _), .setTorrentRateLimits(let id, _, _):
-            if case .addPeer(_, let host, let port) = command, let hash = InfoHash(text: id.hex),
+            if case .addPeer(_, let host, let port) = command, let hash = InfoHash(id: id),
                core.registry.checking[hash] != nil, let port = UInt16(exactly: port), port > 0 {
                 // Still being checked: the peer is tried once the torrent starts.
                 core.registry.checking[hash]?.peers.append(PeerEndpoint(host: host, port: port))
                 return
             }
-            guard let hash = InfoHash(text: id.hex), let owner = core.registry.owner(for: hash) else {
+            guard let hash = InfoHash(id: id), let owner = core.registry.owner(for: hash) else {
                 return core.recordEvent(.commandFailed(id, "no torrent \(id) in the session"))
             }
             switch owner {
@@ -163,7 +163,7 @@ struct CommandDispatcher: Sendable {
                 return core.recordEvent(.commandFailed(nil, "cannot add the torrent: it is not valid: \(error)"))
             }
         }
-        let id = TorrentID(hex: metainfo.infoHash.hex)
+        let id = TorrentID(metainfo.info)
         if let selected = options.selectedFiles {
             let count = metainfo.info.files.count
             if let bad = selected.first(where: { $0 < 0 || $0 >= count }) {
@@ -184,7 +184,7 @@ struct CommandDispatcher: Sendable {
         var link = link
         if let selected = options.selectedFiles { link.selectedFiles = selected }
         var torrentOptions = torrentOptions
-        let id = TorrentID(hex: link.infoHash.hex)
+        let id = TorrentID(link)
         if core.registry.contains(link.infoHash) {
             return core.recordEvent(.commandFailed(id, "the torrent \(link.infoHash) is already in the session"))
         }

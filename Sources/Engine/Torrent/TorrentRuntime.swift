@@ -55,7 +55,7 @@ final class TorrentRuntime: @unchecked Sendable {
         self.info = metainfo.info
         self.downloadRoot = downloadRoot
         self.core = core
-        self.id = TorrentID(hex: metainfo.infoHash.hex)
+        self.id = TorrentID(metainfo.info)
         self.ratioGoal = options.ratioGoal
         self.sequential = options.sequential
         self.earlierDownloadedBytes = options.earlierDownloaded
@@ -260,6 +260,9 @@ final class TorrentRuntime: @unchecked Sendable {
 }
 
 extension TorrentRuntime: AnnounceTarget {
+    /// A hybrid's truncated v2 hash: the torrent is in the v2 swarm too (BEP 52).
+    var secondInfoHash: InfoHash? { info.isHybrid ? info.infoHashV2?.truncated : nil }
+
     var announceTotals: (uploaded: Int, downloaded: Int, left: Int, isSeeding: Bool) {
         (uploaded, downloaded, leftBytes, isSeeding)
     }

@@ -2,7 +2,7 @@
 """libtorrent's view of torrents, for rill's interop tests.
 
   lt_tool.py info TORRENT                 JSON: info-hash, pieces, files as libtorrent reads them
-  lt_tool.py create PATH OUT [--v1-only] [--tracker URL] [--piece-size N]
+  lt_tool.py create PATH OUT [--v1-only | --v2-only] [--tracker URL] [--piece-size N]
   lt_tool.py check TORRENT SAVE_PATH      JSON: which pieces libtorrent finds valid on disk
   lt_tool.py seed TORRENT SAVE_PATH --listen IP:PORT [--seconds N]
       seeds until killed (or N seconds); prints "ready" once listening and checked
@@ -35,6 +35,7 @@ def info(path):
     files = ti.files()
     out = {
         "info_hash": str(ti.info_hashes().v1),
+        "info_hash_v2": str(ti.info_hashes().v2),
         "name": ti.name(),
         "num_pieces": ti.num_pieces(),
         "piece_length": ti.piece_length(),
@@ -51,10 +52,10 @@ def info(path):
     print(json.dumps(out))
 
 
-def create(path, out, v1_only, trackers, piece_size):
+def create(path, out, v1_only, trackers, piece_size, v2_only=False):
     fs = lt.file_storage()
     lt.add_files(fs, path)
-    flags = lt.create_torrent.v1_only if v1_only else 0
+    flags = lt.create_torrent.v1_only if v1_only else (lt.create_torrent.v2_only if v2_only else 0)
     ct = lt.create_torrent(fs, piece_size, flags=flags)
     for tier, url in enumerate(trackers):
         ct.add_tracker(url, tier)
@@ -297,7 +298,7 @@ def main(argv):
         rest = argv[3:]
         trackers = [rest[i + 1] for i, a in enumerate(rest) if a == "--tracker"]
         sizes = [int(rest[i + 1]) for i, a in enumerate(rest) if a == "--piece-size"]
-        create(argv[1], argv[2], "--v1-only" in rest, trackers, sizes[0] if sizes else 0)
+        create(argv[1], argv[2], "--v1-only" in rest, trackers, sizes[0] if sizes else 0, "--v2-only" in rest)
     elif len(argv) >= 3 and argv[0] == "check":
         check(argv[1], argv[2])
     elif len(argv) >= 3 and argv[0] == "seed":

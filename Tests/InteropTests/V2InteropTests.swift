@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension Interop {
+    /// BitTorrent v2 and hybrid torrents (BEP 52) with libtorrent over 127.0.0.0/8.
+    @Suite(.serialized) struct V2InteropTests {
+        static let haveLibtorrent = SwarmInteropTests.haveLibtorrent
+
+        /// A folder of files of awkward sizes: smaller than a block, a block and one byte, several
+        /// pieces with a short tail, and an empty file.
+        static func writeAlbum(_ dir: TemporaryDirectory, under root: String) throws -> [String] {
+            let files: [(String, Int)] = [("cd1/one.bin", 1_234_567), ("cd1/tiny.txt", 5), ("empty.txt", 0),
+                                          ("cd2/deep/two.bin", 2_000_003), ("cd2/block.bin", 16_385)]
+            for (index, (path, size)) in files.enumerated() {
+                try dir.write("\(root)/album/\(path)", pseudoRandomBytes(count: size, seed: UInt64(40 + index)))
+            }
+            return files.map(\.0)
+        }
+
+        static func expectSameFiles(_ dir: TemporaryDirectory, _ files: [String], from: String, to: String) {
+            for file in files {
+                let original = FileManager.default.contents(atPath: dir.file("\(from)/album/\(file)"))
+                let copy = FileManager.default.contents(atPath: dir.file("\(to)/album/\(file)"))
+                #expect(copy != nil && copy == original, "\(file) differs")
+            }
+            // Padding files only align pieces; they never reach the disk.
+            #expect(!FileManager.default.fileExists(atPath: dir.file("\(to)/album/.pad")))
+        }
+
+        @Test(.enabled(if: haveLibtorrent, "python3-libtorrent is not installed"),
+              arguments: ["v2-only", "hybrid"])
+        func rillDownloadsAMultiFileTorrentFromLibtorrent(kind: String) throws {
+            try SwarmInteropTests.requireLibtorrent()
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let files = try Self.writeAlbum(dir, under: "seed")
+            let torrent = dir.file("album.torrent")
+            try Libtorrent.create(dir.file("seed/album"), output: torrent, v1Only: false, v2Only: kind == "v2-only")
+            let facts = try Libtorrent.info(torrent)
+            let (seeder, port) = try SwarmInteropTests.startLibtorrentSeeder(torrent: torrent, dir: dir.file("seed"),
+                                                                             host: "127.0.0.2")
+            defer { seeder.stop() }
+
+            let download = try ExternalTool.run(RillBinary.path, [
+                "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
+                "--peer", "127.0.0.2:\(port)", "--no-trackers",
+            ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
+            #expect(download.status == 0, "rill download failed: \(download.stderr.suffix(3000))")
+            Self.expectSameFiles(dir, files, from: "seed", to: "leech")
+            // A v2-only torrent goes by its 64-hex SHA-256 info-hash; a hybrid keeps its v1 hex.
+            let shown = kind == "v2-only" ? try #require(facts.info_hash_v2) : facts.info_hash
+            #expect(download.stderr.contains("(\(shown))"), "\(download.stderr.prefix(2000))")
+        }
+
+        @Test(.enabled(if: haveLibtorrent, "python3-libtorrent is not installed"),
+              arguments: ["--v2", "--hybrid"])
+        func libtorrentDownloadsATorrentMadeByRillCreate(flag: String) throws {
+            try SwarmInteropTests.requireLibtorrent()
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let files = try Self.writeAlbum(dir, under: "seed")
+            let torrent = dir.file("album.torrent")
+            let made = try ExternalTool.run(RillBinary.path, ["create", dir.file("seed/album"), "-o", torrent,
+                                                              "--piece-size", "32k", flag],
+                                            environment: ["RILL_HOME": dir.file("home")], timeout: 60)
+            #expect(made.status == 0, "rill create failed: \(made.stderr)")
+
+            // libtorrent reads it, agrees on the v2 hash, and finds every piece of the data valid.
+            let facts = try Libtorrent.info(torrent)
+            let v2 = try #require(facts.info_hash_v2)
+            #expect(made.stdout.contains("v2 hash    \(v2)"), "\(made.stdout)")
+            #expect(facts.files.filter { !$0.pad }.count == files.count)
+            let check = try Libtorrent.check(torrent, savePath: dir.file("seed"))
+            #expect(check.num_have == facts.num_pieces && check.pieces.allSatisfy { $0 })
+            if flag == "--hybrid", let show = ExternalTool.find("transmission-show") {
+                // Transmission reads a hybrid as v1 (with BEP 47 padding files).
+                let shown = try ExternalTool.run(show, [torrent], timeout: 30)
+                #expect(shown.status == 0 && shown.stdout.contains(facts.info_hash), "\(shown.stdout)\(shown.stderr)")
+            }
+
+            let (seeder, port) = try SwarmInteropTests.startRillSeeder(torrent: torrent, dir: dir.file("seed"),
+                                                                       host: "127.0.0.3", home: dir.file("home"))
+            defer { seeder.stop() }
+            let download = try ExternalTool.run("/usr/bin/python3", [
+                Libtorrent.script, "download", torrent, dir.file("leech"), "--listen", "127.0.0.4:0",
+                "--peer", "127.0.0.3:\(port)", "--seconds", "90",
+            ], timeout: 120)
+            #expect(download.status == 0, "libtorrent did not finish: \(download.stdout) \(download.stderr)\n\(seeder.printed.suffix(2000))")
+            Self.expectSameFiles(dir, files, from: "seed", to: "leech")
+        }
+
+        @Test(.enabled(if: haveLibtorrent, "python3-libtorrent is not installed"))
+        func aV2MagnetFetchesMetadataAndPieceLayersFromLibtorrent() throws {
+            try SwarmInteropTests.requireLibtorrent()
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let files = try Self.writeAlbum(dir, under: "seed")
+            let torrent = dir.file("album.torrent")
+            try Libtorrent.create(dir.file("seed/album"), output: torrent, v1Only: false, v2Only: true)
+            let v2 = try #require(try Libtorrent.info(torrent).info_hash_v2)
+            let (seeder, port) = try SwarmInteropTests.startLibtorrentSeeder(torrent: torrent, dir: dir.file("seed"),
+                                                                             host: "127.0.0.2")
+            defer { seeder.stop() }
+
+            let download = try ExternalTool.run(RillBinary.path, [
+                "download", "magnet:?xt=urn:btmh:1220\(v2)&x.pe=127.0.0.2:\(port)", "--dir", dir.file("leech"),
+                "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1", "--no-trackers",
+            ], environment: ["RILL_HOME": dir.file("home")], timeout: 120)
+            #expect(download.status == 0, "rill download failed: \(download.stderr.suffix(3000))")
+            #expect(download.stderr.contains("received the metadata of album"), "\(download.stderr.suffix(3000))")
+            Self.expectSameFiles(dir, files, from: "seed", to: "leech")
+        }
+    }
+}
