@@ -202,11 +202,17 @@ final class MagnetTorrent: @unchecked Sendable {
             layers = nil
             return handOver(fetch.info)
         }
-        let peers = swarm.values.filter { $0.handshake?.reserved.contains(.v2) == true }.map(\.key)
+        // BEP 52: a connection made with the (truncated) v2 hash speaks v2; over a hybrid's v1 hash,
+        // the peer says so with the v2 reserved bit.
+        let peers = swarm.values.filter { link.isV2Only || $0.handshake?.reserved.contains(.v2) == true }.map(\.key)
         let asks = fetch.nextRequests(peers: Set(peers), now: core.now)
         layers = fetch
+        if asks.isEmpty && peers.isEmpty {
+            core.log.debug("waiting for a v2 peer to ask for \(fetch.missingFiles.count) piece layer(s)")
+        }
         for (key, request) in asks {
             guard let peer = swarm[key] else { continue }
+            core.log.debug("asking \(peer.endpoint) for piece hashes: \(request)")
             peer.send(.hashRequest(request))
             peer.flush()
         }
