@@ -65,6 +65,7 @@ extension TorrentRuntime {
         let moved = (peer.session?.downloadRate.total ?? 0) > 0 || (peer.session?.uploadRate.total ?? 0) > 0
         guard swarm.detach(peer, useful: moved || isSeeding, now: core.now) else { return }
         picker.peerLeft(peer.key)
+        badBlocks.peerLeft(peer.key)
         // Requests it held go back to the others.
         fillAllRequests()
     }
@@ -299,8 +300,13 @@ extension TorrentRuntime {
 
 extension TorrentRuntime {
     /// A peer's `hash request`: answered from the piece layers we hold when no proof is needed,
-    /// refused otherwise. `hashes` and `hash reject` are only expected by a magnet still fetching.
+    /// refused otherwise. `hashes` and `hash reject` answer our questions about failed pieces.
     func receivedMerkle(_ message: PeerMessage, from peer: PeerConnection) {
+        switch message {
+        case .hashes(let request, let hashes): return leafHashesArrived(request, hashes: hashes, from: peer)
+        case .hashReject(let request): return badBlocks.rejected(request, by: peer.key)
+        default: break
+        }
         guard case .hashRequest(let request) = message else { return }
         let answer = info.v2?.pieceLayerHashes(root: request.piecesRoot, baseLayer: request.baseLayer,
                                                index: request.index, count: request.length,

@@ -24,6 +24,8 @@ final class TorrentRuntime: @unchecked Sendable {
     var swarm: SwarmPeers
     var assembly: PieceAssembly
     var trust = PeerTrust()
+    /// v2 pieces that failed, waiting for leaf hashes that name the bad blocks (BEP 52).
+    var badBlocks = BadBlockFinder()
     var optimistic = OptimisticUnchoke()
     var lastChokeRound: SwarmInstant
     /// Keeps the resume data; nil when the session keeps none.
@@ -198,6 +200,7 @@ final class TorrentRuntime: @unchecked Sendable {
     func tick() {
         let now = core.now
         resumeKeeper?.tick(now: now)
+        badBlocks.expire(now: now)
         guard lifecycle.isRunning else { return }
         if isDownloading {
             let old = picker.requests(sentAtOrBefore: now.advanced(by: .seconds(-20)))

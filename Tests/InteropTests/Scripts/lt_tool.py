@@ -267,11 +267,15 @@ def magnet(uri, save_path, rest):
     ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"))
     params = lt.parse_magnet_uri(uri)
     params.save_path = save_path
-    host, port = option(rest, "--peer").rsplit(":", 1)
-    params.peers = [(host, int(port))]
+    # Without --peer, peers come from the link's trackers only.
+    peer = option(rest, "--peer")
+    host, port = peer.rsplit(":", 1) if peer else (None, None)
+    if peer:
+        params.peers = [(host, int(port))]
     started = time.time()
     handle = ses.add_torrent(params)
-    handle.connect_peer((host, int(port)))
+    if peer:
+        handle.connect_peer((host, int(port)))
     deadline = started + float(option(rest, "--seconds", "120"))
     metadata_seconds = None
     while time.time() < deadline:
@@ -282,7 +286,7 @@ def magnet(uri, save_path, rest):
             print(json.dumps({"complete": True, "metadata_seconds": metadata_seconds,
                               "total_download": status.total_payload_download}), flush=True)
             return
-        if status.num_peers == 0 and int(time.time() - started) % 5 == 4:
+        if peer and status.num_peers == 0 and int(time.time() - started) % 5 == 4:
             handle.connect_peer((host, int(port)))
         time.sleep(0.1)
     status = handle.status()
