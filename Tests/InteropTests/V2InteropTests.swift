@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import TorrentCore
 
 extension Interop {
     /// BitTorrent v2 and hybrid torrents (BEP 52) with libtorrent over 127.0.0.0/8.
@@ -117,5 +118,44 @@ extension Interop {
             #expect(download.stderr.contains("received the metadata of album"), "\(download.stderr.suffix(3000))")
             Self.expectSameFiles(dir, files, from: "seed", to: "leech")
         }
+    }
+}
+
+extension Interop.V2InteropTests {
+    static let haveTracker = ExternalTool.toolsRequired || (OpenTrackerProcess.binary != nil && ExternalTool.hasPythonLibtorrent)
+
+    /// A hybrid seeded by rill is in both swarms: a libtorrent that knows only the v2 hash (a btmh
+    /// magnet) finds rill through the tracker under the truncated v2 hash and downloads from it.
+    @Test(.enabled(if: haveTracker, "opentracker or python3-libtorrent missing"))
+    func aHybridSeededByRillIsFoundInItsV2Swarm() throws {
+        try Interop.SwarmInteropTests.requireLibtorrent()
+        let binary = try #require(OpenTrackerProcess.binary, "opentracker is not installed (CI must have it)")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // One piece, so libtorrent needs no piece layer: only the swarm is under test here.
+        try dir.write("seed/note.bin", pseudoRandomBytes(count: 60_001, seed: 61))
+        let probe = dir.file("probe.torrent")
+        try RillBinary.run(["create", dir.file("seed/note.bin"), "-o", probe, "--piece-size", "64k", "--no-date", "--hybrid"])
+        let facts = try RillBinary.info(probe)
+        let v2 = try #require(facts.info_hash_v2)
+        let hashes = try [facts.info_hash, String(v2.prefix(40))].map { try #require(InfoHash(text: $0)) }
+        let tracker = try OpenTrackerProcess(binary: binary, whitelist: hashes)
+        defer { tracker.stop() }
+        let torrent = dir.file("note.torrent")
+        try RillBinary.run(["create", dir.file("seed/note.bin"), "-o", torrent, "--piece-size", "64k", "--no-date",
+                            "--hybrid", "--tracker", tracker.httpAnnounceURL])
+        // opentracker lists the address an announce came from, so the seeder listens where it announces from.
+        let (seeder, _) = try Interop.SwarmInteropTests.startRillSeeder(torrent: torrent, dir: dir.file("seed"),
+                                                                        host: "127.0.0.1", home: dir.file("home"),
+                                                                        trackers: true)
+        defer { seeder.stop() }
+
+        let link = "magnet:?xt=urn:btmh:1220\(v2)&tr=\(tracker.httpAnnounceURL)"
+        let download = try ExternalTool.run("/usr/bin/python3", [
+            Libtorrent.script, "magnet", link, dir.file("leech"), "--listen", "127.0.0.4:0", "--seconds", "90",
+        ], timeout: 120)
+        #expect(download.status == 0, "libtorrent did not finish: \(download.stdout) \(download.stderr)\n\(seeder.printed.suffix(2000))")
+        #expect(FileManager.default.contents(atPath: dir.file("leech/note.bin"))
+            == FileManager.default.contents(atPath: dir.file("seed/note.bin")))
     }
 }
