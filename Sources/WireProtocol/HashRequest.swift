@@ -1,3 +1,5 @@
+import TorrentCore
+
 /// The header shared by the BEP 52 `hash request`, `hashes` and `hash reject` messages: which
 /// hashes of which file's merkle tree are asked for.
 ///
@@ -30,6 +32,7 @@ public struct HashRequest: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "layer \(baseLayer) [\(index)+\(length)] proofs \(proofLayers) of \(piecesRoot.prefix(4).map { String($0, radix: 16) }.joined())…"
+        let root = Hex.encode(Array(piecesRoot.prefix(4)))
+        return "layer \(baseLayer) [\(index)+\(length)] proofs \(proofLayers) of \(root)…"
     }
 }

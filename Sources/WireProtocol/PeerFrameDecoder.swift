@@ -153,7 +153,8 @@ public struct PeerFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         }
     }
 
-    private func readHashRequest(_ payload: inout ByteBuffer, for id: PeerMessageID) throws(PeerProtocolError) -> HashRequest {
+    private func readHashRequest(_ payload: inout ByteBuffer,
+                                 for id: PeerMessageID) throws(PeerProtocolError) -> HashRequest {
         let root = payload.readBytes(length: 32) ?? []
         var fields: [Int] = []
         for _ in 0..<4 { fields.append(Int(payload.readInteger(as: UInt32.self) ?? 0)) }

@@ -125,7 +125,9 @@ struct TorrentSummary: Encodable {
         row("Name:", name ?? "(unknown until the metadata is fetched)")
         if hasV1Hash { row("Info-hash:", infoHash) }
         if let infoHashV2 { row("v2 hash:", infoHashV2) }
-        if let version, version != MetaVersion.v1.rawValue { row("Version:", version == "v2" ? "BitTorrent v2 only" : "hybrid v1 + v2") }
+        if let version, version != MetaVersion.v1.rawValue {
+            row("Version:", version == MetaVersion.v2.rawValue ? "BitTorrent v2 only" : "hybrid v1 + v2")
+        }
         if let totalSize { row("Size:", "\(ByteCount.format(totalSize)) (\(Format.grouped(totalSize)) bytes)") }
         if let pieceCount, let pieceLength {
             row("Pieces:", "\(Format.grouped(pieceCount)) × \(ByteCount.format(pieceLength))")
