@@ -118,7 +118,8 @@ let package = Package(
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TorrentCore"], path: "Tests/TestSupport"),
         .testTarget(name: "BencodeTests", dependencies: ["Bencode", "TestSupport"]),
-        .testTarget(name: "TorrentCoreTests", dependencies: ["TorrentCore", "Bencode", "TestSupport"]),
+        .testTarget(name: "TorrentCoreTests", dependencies: ["TorrentCore", "Bencode", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TorrentCore", "TestSupport"]),
         .testTarget(
             name: "WireProtocolTests",

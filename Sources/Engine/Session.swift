@@ -118,7 +118,7 @@ extension Session: TorrentEngine {
         return (try? await core.loop.submit { () -> [TorrentDetail] in
             let now = core.now
             return ids.compactMap { id in
-                guard let hash = InfoHash(text: id.hex), let owner = core.registry.owner(for: hash) else { return nil }
+                guard let hash = InfoHash(id: id), let owner = core.registry.owner(for: hash) else { return nil }
                 switch owner {
                 case .torrent(let torrent): return torrent.detail(at: now)
                 case .magnet(let magnet): return magnet.detail()

@@ -22,21 +22,36 @@ public enum PieceHasher {
         try run(storage: storage, threads: threads, progress: progress, toleratingMissingData: false).digests
     }
 
+    /// Where each piece's file data ends and how many merkle leaves its hash covers (BEP 52).
+    public struct MerkleGeometry: Sendable {
+        public var dataLength: Int
+        public var leafWidth: Int
+        public init(dataLength: Int, leafWidth: Int) {
+            self.dataLength = dataLength
+            self.leafWidth = leafWidth
+        }
+    }
+
+    /// The v2 merkle root of every piece, 32 bytes each back to back, plus the SHA-1s (20 bytes
+    /// each) when `sha1` is set (a hybrid torrent); each piece is read once for both.
+    public static func hashPieces(storage: some TorrentStorage, merkle geometry: [MerkleGeometry], sha1: Bool,
+                                  threads: Int = defaultThreads, progress: Progress? = nil)
+        throws(StorageError) -> (sha1: [UInt8], merkle: [UInt8]) {
+        precondition(geometry.count == storage.layout.pieceCount)
+        let result = try run(storage: storage, threads: threads, progress: progress, toleratingMissingData: false,
+                             merkle: geometry, sha1: sha1)
+        return (sha1 ? result.digests : [], result.merkle)
+    }
+
     /// Which pieces of `storage` match the hashes in `info`. A piece whose data is missing or
     /// short is simply not valid; other read errors (a failing disk) are thrown.
     public static func verify(info: TorrentInfo, storage: some TorrentStorage, threads: Int = defaultThreads,
                               progress: Progress? = nil) throws(StorageError) -> Bitfield {
         precondition(storage.layout.pieceCount == info.pieceCount, "storage and torrent disagree on the piece count")
-        let result = try run(storage: storage, threads: threads, progress: progress, toleratingMissingData: true)
+        let result = try run(storage: storage, threads: threads, progress: progress, toleratingMissingData: true,
+                             sha1: false, checking: info)
         var valid = Bitfield(count: info.pieceCount)
-        result.digests.withUnsafeBufferPointer { digests in
-            info.pieceHashes.withUnsafeBufferPointer { expected in
-                for piece in 0..<info.pieceCount where result.readable[piece] {
-                    let range = piece * 20..<piece * 20 + 20
-                    if digests[range].elementsEqual(expected[range]) { valid[piece] = true }
-                }
-            }
-        }
+        for piece in 0..<info.pieceCount where result.readable[piece] { valid[piece] = true }
         return valid
     }
 
@@ -60,19 +75,29 @@ public enum PieceHasher {
     private struct Output: @unchecked Sendable {
         let digests: UnsafeMutableBufferPointer<UInt8>
         let readable: UnsafeMutableBufferPointer<Bool>
+        let merkle: UnsafeMutableBufferPointer<UInt8>
     }
 
+    /// Hashes every piece. With `info`, each piece is checked against the torrent's hashes (SHA-1,
+    /// merkle or both) and `readable` says which matched; otherwise `digests` holds the SHA-1s (when
+    /// `sha1`) and `merkle` the v2 roots (when `geometry` is given).
     private static func run(storage: some TorrentStorage, threads: Int, progress: Progress?,
-                            toleratingMissingData: Bool) throws(StorageError) -> (digests: [UInt8], readable: [Bool]) {
+                            toleratingMissingData: Bool, merkle geometry: [MerkleGeometry]? = nil, sha1: Bool = true,
+                            checking info: TorrentInfo? = nil) throws(StorageError)
+        -> (digests: [UInt8], readable: [Bool], merkle: [UInt8]) {
         let layout = storage.layout
         let total = layout.pieceCount
-        guard total > 0 else { return ([], []) }
-        let output = Output(digests: .allocate(capacity: total * 20), readable: .allocate(capacity: total))
+        guard total > 0 else { return ([], [], []) }
+        let merkleCount = geometry == nil ? 0 : total * 32
+        let output = Output(digests: .allocate(capacity: total * 20), readable: .allocate(capacity: total),
+                            merkle: .allocate(capacity: merkleCount))
         output.digests.initialize(repeating: 0)
         output.readable.initialize(repeating: false)
+        output.merkle.initialize(repeating: 0)
         defer {
             output.digests.deallocate()
             output.readable.deallocate()
+            output.merkle.deallocate()
         }
         let step = max(1, total / 100)
         let shared = Locked(Shared())
@@ -106,17 +131,28 @@ public enum PieceHasher {
                     }
                     return
                 }
+                if let info {
+                    output.readable[piece] = info.pieceMatches(piece, data: UnsafeRawBufferPointer(slice))
+                    continue
+                }
+                if let geometry {
+                    let place = geometry[piece]
+                    let data = UnsafeRawBufferPointer(rebasing: slice[0..<place.dataLength])
+                    let root = MerkleTree.root(ofData: data, width: place.leafWidth)
+                    for (offset, byte) in root.enumerated() { output.merkle[piece * 32 + offset] = byte }
+                }
+                output.readable[piece] = true
+                guard sha1 else { continue }
                 var hasher = Insecure.SHA1()
                 hasher.update(bufferPointer: UnsafeRawBufferPointer(slice))
                 hasher.finalize().withUnsafeBytes { digest in
                     UnsafeMutableRawPointer(output.digests.baseAddress! + piece * 20)
                         .copyMemory(from: digest.baseAddress!, byteCount: 20)
                 }
-                output.readable[piece] = true
             }
         }
 
         if let failure = shared.withLock({ $0.failure }) { throw failure }
-        return (Array(output.digests), Array(output.readable))
+        return (Array(output.digests), Array(output.readable), Array(output.merkle))
     }
 }

@@ -24,6 +24,8 @@ public enum TorrentCreator {
         public var createdBy: String?
         /// Hashing threads.
         public var threads: Int
+        /// v1 (BEP 3), v2 only, or a hybrid of both (BEP 52).
+        public var version: MetaVersion = .v1
 
         public init(pieceLength: Int? = nil, trackerTiers: [[String]] = [], webSeeds: [String] = [],
                     isPrivate: Bool = false, comment: String? = nil, creationDate: Int64? = nil,
@@ -47,22 +49,51 @@ public enum TorrentCreator {
         guard total > 0 else { throw .nothingToShare(path: path) }
         let pieceLength = options.pieceLength ?? MetainfoBuilder.automaticPieceLength(forTotalLength: total)
         guard pieceLength > 0, pieceLength <= 1 << 30 else { throw .invalidPieceLength(pieceLength) }
+        guard options.version == .v1 || (pieceLength >= 16 * 1024 && pieceLength & (pieceLength - 1) == 0) else {
+            throw .invalidPieceLength(pieceLength)
+        }
 
+        // v2 and hybrid torrents start every file on a piece boundary, padding the gaps (BEP 47).
+        let aligned = options.version != .v1
         var torrentFiles: [TorrentFile] = []
+        var entries: [MetainfoBuilder.Entry] = []
+        var diskPaths: [FilePath?] = []
         var offset = 0
-        for file in source.files {
+        for (index, file) in source.files.enumerated() {
             torrentFiles.append(TorrentFile(path: [source.name] + file.components, length: file.length, offset: offset))
+            entries.append(.init(path: file.components, length: file.length))
+            diskPaths.append(file.diskPath)
             offset += file.length
+            if aligned, offset % pieceLength != 0, index < source.files.count - 1 {
+                let pad = pieceLength - offset % pieceLength
+                torrentFiles.append(TorrentFile(path: [source.name, ".pad", String(pad)], length: pad, offset: offset,
+                                                isPadding: true))
+                entries.append(.init(path: [".pad", String(pad)], length: pad, isPadding: true))
+                diskPaths.append(nil)
+                offset += pad
+            }
         }
         let layout = FileLayout(files: torrentFiles, pieceLength: pieceLength)
-        let storage = FileStorage(readingSourcesAt: source.files.map { $0.diskPath }, layout: layout)
+        let storage = FileStorage(readingSourcesAt: diskPaths, layout: layout)
         defer { storage.close() }
-        let hashes = try PieceHasher.hashPieces(storage: storage, threads: options.threads, progress: progress)
 
-        var builder = MetainfoBuilder(
-            name: source.name, pieceLength: pieceLength,
-            files: source.isFolder ? source.files.map { .init(path: $0.components, length: $0.length) } : nil,
-            singleFileLength: source.isFolder ? 0 : total)
+        var builder = MetainfoBuilder(name: source.name, pieceLength: pieceLength,
+                                      files: source.isFolder ? entries : nil, singleFileLength: source.isFolder ? 0 : total)
+        builder.version = options.version
+        let hashes: [UInt8]
+        if aligned {
+            let v2 = try hashV2(layout: layout, storage: storage, sha1: options.version == .hybrid,
+                                threads: options.threads, progress: progress)
+            hashes = v2.sha1
+            builder.pieceLayers = v2.layers
+            for (index, file) in torrentFiles.enumerated() where !file.isPadding {
+                if source.isFolder { builder.files?[index].piecesRoot = v2.roots[index] } else {
+                    builder.singleFileRoot = v2.roots[index]
+                }
+            }
+        } else {
+            hashes = try PieceHasher.hashPieces(storage: storage, threads: options.threads, progress: progress)
+        }
         builder.trackerTiers = options.trackerTiers.filter { !$0.isEmpty }
         builder.webSeeds = options.webSeeds
         builder.isPrivate = options.isPrivate
@@ -70,6 +101,42 @@ public enum TorrentCreator {
         builder.createdBy = options.createdBy
         builder.creationDate = options.creationDate
         return builder.torrentBytes(pieceHashes: hashes)
+    }
+
+    /// The v2 hashes of an aligned layout: each file's root, the piece layers of files longer
+    /// than a piece, and (for a hybrid) the SHA-1 of every piece.
+    private static func hashV2(layout: FileLayout, storage: FileStorage, sha1: Bool, threads: Int,
+                               progress: PieceHasher.Progress?) throws(StorageError)
+        -> (sha1: [UInt8], roots: [[UInt8]?], layers: [[UInt8]: [UInt8]]) {
+        var geometry = [PieceHasher.MerkleGeometry](repeating: .init(dataLength: 0, leafWidth: 1),
+                                                    count: layout.pieceCount)
+        for (index, file) in layout.files.enumerated() where !file.isPadding {
+            let width = MerkleTree.leafWidth(fileLength: file.length, pieceLength: layout.pieceLength)
+            for piece in layout.pieces(ofFile: index) {
+                let length = min(layout.size(ofPiece: piece), file.offset + file.length - piece * layout.pieceLength)
+                geometry[piece] = .init(dataLength: length, leafWidth: width)
+            }
+        }
+        let digests = try PieceHasher.hashPieces(storage: storage, merkle: geometry, sha1: sha1, threads: threads,
+                                                 progress: progress)
+        var roots: [[UInt8]?] = []
+        var layers: [[UInt8]: [UInt8]] = [:]
+        for (index, file) in layout.files.enumerated() {
+            let pieces = layout.pieces(ofFile: index)
+            guard !file.isPadding, !pieces.isEmpty else {
+                roots.append(nil)
+                continue
+            }
+            let layer = Array(digests.merkle[pieces.lowerBound * 32..<pieces.upperBound * 32])
+            if file.length > layout.pieceLength {
+                let root = MerkleTree.piecesRoot(pieceLayer: layer, pieceLength: layout.pieceLength)
+                layers[root] = layer
+                roots.append(root)
+            } else {
+                roots.append(layer)
+            }
+        }
+        return (digests.sha1, roots, layers)
     }
 
     // MARK: - Finding the files

@@ -1,6 +1,10 @@
 /// A BEP 9 magnet link: enough to find a torrent's peers and fetch its metadata from them.
 public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
+    /// The 20-byte name of the torrent on the wire: the `btih` hash, or for a v2-only link the
+    /// `btmh` hash truncated to 20 bytes.
     public let infoHash: InfoHash
+    /// `xt=urn:btmh:1220…`: the SHA-256 info-hash of a v2 or hybrid torrent (BEP 52).
+    public let infoHashV2: InfoHashV2?
     /// `dn`: a name to show until the metadata arrives.
     public var displayName: String?
     /// `tr`: tracker URLs, in order.
@@ -12,9 +16,10 @@ public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
     /// `so` (BEP 53): indices of the files to download; nil means all.
     public var selectedFiles: [Int]?
 
-    public init(infoHash: InfoHash, displayName: String? = nil, trackers: [String] = [],
+    public init(infoHash: InfoHash, infoHashV2: InfoHashV2? = nil, displayName: String? = nil, trackers: [String] = [],
                 peers: [PeerEndpoint] = [], webSeeds: [String] = [], selectedFiles: [Int]? = nil) {
         self.infoHash = infoHash
+        self.infoHashV2 = infoHashV2
         self.displayName = displayName
         self.trackers = trackers
         self.peers = peers
@@ -22,14 +27,24 @@ public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
         self.selectedFiles = selectedFiles
     }
 
-    /// Parses `magnet:?xt=urn:btih:…&…`.
+    /// A link for a v2-only torrent, named on the wire by its truncated v2 hash.
+    public init(infoHashV2: InfoHashV2, displayName: String? = nil, trackers: [String] = [],
+                peers: [PeerEndpoint] = [], webSeeds: [String] = [], selectedFiles: [Int]? = nil) {
+        self.init(infoHash: infoHashV2.truncated, infoHashV2: infoHashV2, displayName: displayName,
+                  trackers: trackers, peers: peers, webSeeds: webSeeds, selectedFiles: selectedFiles)
+    }
+
+    /// True when the link has only a v2 hash (no `btih`).
+    public var isV2Only: Bool { infoHashV2.map { $0.truncated == infoHash } ?? false }
+
+    /// Parses `magnet:?xt=urn:btih:…&…` and `xt=urn:btmh:1220…` (BEP 52), or both for a hybrid.
     public init(parsing text: String) throws(MagnetLinkError) {
         let trimmed = text.trimmingWhitespace()
         guard trimmed.lowercased().hasPrefix("magnet:?") else { throw .notAMagnetLink }
         let query = trimmed.dropFirst("magnet:?".count)
 
         var hash: InfoHash?
-        var sawV2 = false
+        var hashV2: InfoHashV2?
         var name: String?
         var trackers: [String] = []
         var peers: [PeerEndpoint] = []
@@ -52,7 +67,13 @@ public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
                     if let hash, hash != parsed { throw .conflictingInfoHashes }
                     hash = parsed
                 } else if lower.hasPrefix("urn:btmh:") {
-                    sawV2 = true
+                    let multihash = value.dropFirst("urn:btmh:".count)
+                    guard multihash.lowercased().hasPrefix("1220"),
+                          let parsed = InfoHashV2(hex: multihash.dropFirst(4)) else {
+                        throw .badInfoHashV2(String(multihash))
+                    }
+                    if let hashV2, hashV2 != parsed { throw .conflictingInfoHashes }
+                    hashV2 = parsed
                 }
             case "dn": name = value
             case "tr": if !value.isEmpty { trackers.append(value) }
@@ -69,14 +90,16 @@ public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
                 continue  // Unknown keys (xl, kt, as, …) are allowed and ignored.
             }
         }
-        guard let hash else { throw sawV2 ? .v2OnlyNotSupported : .missingInfoHash }
-        self.init(infoHash: hash, displayName: name, trackers: trackers, peers: peers,
+        guard let wireHash = hash ?? hashV2?.truncated else { throw .missingInfoHash }
+        self.init(infoHash: wireHash, infoHashV2: hashV2, displayName: name, trackers: trackers, peers: peers,
                   webSeeds: webSeeds, selectedFiles: selected.map { Array(Set($0)).sorted() })
     }
 
     /// The link as text, with the hash in hex.
     public var description: String {
-        var parts = ["xt=urn:btih:" + infoHash.hex]
+        var parts: [String] = []
+        if !isV2Only { parts.append("xt=urn:btih:" + infoHash.hex) }
+        if let infoHashV2 { parts.append("xt=urn:btmh:" + infoHashV2.multihash) }
         if let displayName { parts.append("dn=" + Self.percentEncode(displayName)) }
         parts += trackers.map { "tr=" + Self.percentEncode($0) }
         parts += webSeeds.map { "ws=" + Self.percentEncode($0) }
@@ -149,18 +172,19 @@ public enum MagnetLinkError: Error, Equatable, Sendable, CustomStringConvertible
     case badEncoding(String)
     case badPeer(String)
     case badSelection(String)
-    case v2OnlyNotSupported
+    case badInfoHashV2(String)
 
     public var description: String {
         switch self {
         case .notAMagnetLink: return "not a magnet link (it must start with 'magnet:?')"
-        case .missingInfoHash: return "the magnet link has no 'xt=urn:btih:' info-hash"
+        case .missingInfoHash: return "the magnet link has no 'xt=urn:btih:' or 'xt=urn:btmh:' info-hash"
         case .badInfoHash(let text): return "the magnet link's info-hash '\(Self.clip(text))' is not 40 hex or 32 base32 characters"
         case .conflictingInfoHashes: return "the magnet link names two different info-hashes"
         case .badEncoding(let key): return "the magnet link's '\(Self.clip(key))' value has a broken %-escape or is not UTF-8"
         case .badPeer(let text): return "the magnet link's peer '\(Self.clip(text))' is not HOST:PORT"
         case .badSelection(let text): return "the magnet link's file selection 'so=\(Self.clip(text))' is not a list like 0,2,4-6"
-        case .v2OnlyNotSupported: return "the magnet link is for a BitTorrent v2-only torrent, which rill does not support yet"
+        case .badInfoHashV2(let text):
+            return "the magnet link's v2 info-hash '\(Self.clip(text))' is not 1220 followed by 64 hex characters"
         }
     }
 

@@ -13,8 +13,11 @@ extension Metainfo {
         if let comment { before["comment"] = .string(comment) }
         if let createdBy { before["created by"] = .string(createdBy) }
         if let creationDate { before["creation date"] = .integer(creationDate) }
+        if let layers = info.v2?.pieceLayers, !layers.isEmpty {
+            after["piece layers"] = .dictionary(layers.mapValues { .bytes($0) })
+        }
         if !webSeeds.isEmpty { after["url-list"] = .list(webSeeds.map { .string($0) }) }
-        // Keys sort as bytes: everything above comes before "info", "url-list" after it.
+        // Keys sort as bytes: everything above comes before "info", "piece layers" and "url-list" after it.
         var out: [UInt8] = [UInt8(ascii: "d")]
         out += BencodeValue.dict(before).encoded().dropFirst().dropLast()
         out += Array("4:info".utf8) + info.rawInfo

@@ -12,6 +12,7 @@ public struct Metainfo: Sendable {
     public let comment: String?
     public let createdBy: String?
 
+    /// The 20-byte info-hash used on the wire (the v2 one truncated for a v2-only torrent).
     public var infoHash: InfoHash { info.infoHash }
     public var name: String { info.name }
     /// Warnings about the torrent that do not stop it from being used.
@@ -38,7 +39,10 @@ public struct Metainfo: Sendable {
         let root = document.root
         guard root.dictionary != nil else { throw .notADictionary }
         guard let infoValue = root["info"], let range = document.infoRange else { throw .missingField("info") }
-        let info = try TorrentInfo(value: infoValue, rawInfo: Array(bytes[range]))
+        var info = try TorrentInfo(value: infoValue, rawInfo: Array(bytes[range]))
+        info = try info.withPieceLayers(try Self.pieceLayers(in: root))
+        // BEP 52: a v2 `.torrent` carries the layers; without them no big file's piece could be checked.
+        if info.version == .v2 && !info.hasAllPieceHashes { throw .missingPieceLayers }
 
         var tiers: [[String]] = []
         if let list = root["announce-list"]?.list {
@@ -66,7 +70,7 @@ public struct Metainfo: Sendable {
 
     /// A magnet link naming this torrent, its trackers and web seeds.
     public var magnetLink: MagnetLink {
-        MagnetLink(infoHash: infoHash, displayName: name, trackers: trackerTiers.flatMap { $0 },
+        MagnetLink(infoHash: infoHash, infoHashV2: info.infoHashV2, displayName: name, trackers: trackerTiers.flatMap { $0 },
                    webSeeds: webSeeds)
     }
 }

@@ -6,9 +6,15 @@ public struct MetainfoBuilder: Sendable {
     public struct Entry: Sendable {
         public var path: [String]
         public var length: Int
-        public init(path: [String], length: Int) {
+        /// The file's v2 merkle root (BEP 52); nil for v1-only torrents, empty and padding files.
+        public var piecesRoot: [UInt8]?
+        /// A BEP 47 padding file (in the v1 half of a hybrid), left out of the v2 file tree.
+        public var isPadding: Bool
+        public init(path: [String], length: Int, piecesRoot: [UInt8]? = nil, isPadding: Bool = false) {
             self.path = path
             self.length = length
+            self.piecesRoot = piecesRoot
+            self.isPadding = isPadding
         }
     }
 
@@ -24,6 +30,12 @@ public struct MetainfoBuilder: Sendable {
     public var comment: String?
     public var createdBy: String? = "rill"
     public var creationDate: Int64?
+    /// Which halves to write: the v1 `pieces` and `files`, the v2 `file tree`, or both.
+    public var version: MetaVersion = .v1
+    /// The v2 root of the one file of a single-file torrent.
+    public var singleFileRoot: [UInt8]?
+    /// v2 piece layers by pieces root, written outside `info`.
+    public var pieceLayers: [[UInt8]: [UInt8]] = [:]
 
     public init(name: String, pieceLength: Int, files: [Entry]?, singleFileLength: Int = 0) {
         self.name = name
@@ -40,22 +52,46 @@ public struct MetainfoBuilder: Sendable {
         return length
     }
 
-    /// The bencoded `info` dictionary for the given piece hashes (20 bytes each).
+    /// The bencoded `info` dictionary for the given piece hashes (20 bytes each; unused for v2 only).
     public func infoValue(pieceHashes: [UInt8]) -> BencodeValue {
         var info: [String: BencodeValue] = [
             "name": .string(name),
             "piece length": .integer(Int64(pieceLength)),
-            "pieces": .bytes(pieceHashes),
         ]
-        if let files {
-            info["files"] = .list(files.map { entry in
-                .dict(["length": .integer(Int64(entry.length)), "path": .list(entry.path.map { .string($0) })])
-            })
-        } else {
-            info["length"] = .integer(Int64(singleFileLength))
+        if version != .v2 {
+            info["pieces"] = .bytes(pieceHashes)
+            if let files {
+                info["files"] = .list(files.map { entry in
+                    var file: [String: BencodeValue] = ["length": .integer(Int64(entry.length)),
+                                                        "path": .list(entry.path.map { .string($0) })]
+                    if entry.isPadding { file["attr"] = .string("p") }
+                    return .dict(file)
+                })
+            } else {
+                info["length"] = .integer(Int64(singleFileLength))
+            }
+        }
+        if version != .v1 {
+            info["meta version"] = .integer(2)
+            info["file tree"] = fileTree()
         }
         if isPrivate { info["private"] = .integer(1) }
         return .dict(info)
+    }
+
+    /// The v2 `file tree`: nested folders, each file a dictionary under the empty key.
+    private func fileTree() -> BencodeValue {
+        func leaf(_ length: Int, _ root: [UInt8]?) -> BencodeValue {
+            var entry: [String: BencodeValue] = ["length": .integer(Int64(length))]
+            if let root, length > 0 { entry["pieces root"] = .bytes(root) }
+            return .dict(["": .dict(entry)])
+        }
+        guard let files else { return .dict([name: leaf(singleFileLength, singleFileRoot)]) }
+        var tree = FolderNode()
+        for entry in files where !entry.isPadding {
+            tree.insert(entry.path[...], leaf(entry.length, entry.piecesRoot))
+        }
+        return tree.value
     }
 
     /// The whole `.torrent` file.
@@ -70,9 +106,31 @@ public struct MetainfoBuilder: Sendable {
         } else if webSeeds.count > 1 {
             root["url-list"] = .list(webSeeds.map { .string($0) })
         }
+        if !pieceLayers.isEmpty { root["piece layers"] = .dictionary(pieceLayers.mapValues { .bytes($0) }) }
         if let comment { root["comment"] = .string(comment) }
         if let createdBy { root["created by"] = .string(createdBy) }
         if let creationDate { root["creation date"] = .integer(creationDate) }
         return BencodeValue.dict(root).encoded()
+    }
+}
+
+/// A folder of a v2 file tree being built.
+private struct FolderNode {
+    var folders: [String: FolderNode] = [:]
+    var files: [String: BencodeValue] = [:]
+
+    mutating func insert(_ path: ArraySlice<String>, _ leaf: BencodeValue) {
+        guard let first = path.first else { return }
+        if path.count == 1 {
+            files[first] = leaf
+        } else {
+            folders[first, default: FolderNode()].insert(path.dropFirst(), leaf)
+        }
+    }
+
+    var value: BencodeValue {
+        var entries = files
+        for (name, folder) in folders { entries[name] = folder.value }
+        return .dict(entries)
     }
 }

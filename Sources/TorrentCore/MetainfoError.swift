@@ -12,7 +12,11 @@ public enum MetainfoError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicatePath(String)
     case emptyTorrent
     case totalTooLarge
-    case v2OnlyNotSupported
+    case unsupportedMetaVersion(Int64)
+    case invalidFileTree(String)
+    case badPieceLayer(String)
+    case missingPieceLayers
+    case hybridMismatch(String)
 
     public var description: String {
         switch self {
@@ -30,7 +34,11 @@ public enum MetainfoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .duplicatePath(let path): return "the file path '\(path)' appears twice or clashes with a folder"
         case .emptyTorrent: return "the torrent contains no data"
         case .totalTooLarge: return "the torrent's total size is too large"
-        case .v2OnlyNotSupported: return "this is a BitTorrent v2-only torrent, which rill does not support yet"
+        case .unsupportedMetaVersion(let version): return "the torrent's 'meta version' \(version) is not 2"
+        case .invalidFileTree(let detail): return "the torrent's 'file tree' is malformed: \(detail)"
+        case .badPieceLayer(let path): return "the piece layer of '\(path)' does not match the file's merkle root"
+        case .missingPieceLayers: return "the v2 torrent lacks the 'piece layers' of some of its files"
+        case .hybridMismatch(let detail): return "the hybrid torrent's v1 and v2 halves disagree: \(detail)"
         }
     }
 }

@@ -6,16 +6,22 @@ public struct TorrentInfo: Sendable {
     /// The suggested name of the file (single-file) or top folder (multi-file).
     public let name: String
     public let pieceLength: Int
-    /// The SHA-1 hashes of all pieces, 20 bytes each, back to back.
+    /// The SHA-1 hashes of all pieces, 20 bytes each, back to back; empty for a v2-only torrent.
     public let pieceHashes: [UInt8]
     /// Whether the torrent has a `files` list (and so a folder named `name`).
     public let isMultiFile: Bool
     /// BEP 27: peers come from the trackers only (no DHT, PEX or LSD).
     public let isPrivate: Bool
-    /// BEP 52 hybrid torrents also carry v2 data; rill uses their v1 half.
-    public let isHybrid: Bool
+    /// Which BitTorrent versions the `info` dictionary describes (BEP 52).
+    public let version: MetaVersion
     public let layout: FileLayout
+    /// The 20-byte name of the torrent on the wire, in trackers and the DHT: the SHA-1 info-hash,
+    /// or for a v2-only torrent the SHA-256 one truncated to 20 bytes.
     public let infoHash: InfoHash
+    /// The SHA-256 info-hash of a v2 or hybrid torrent.
+    public let infoHashV2: InfoHashV2?
+    /// The merkle roots and piece layers of a v2 or hybrid torrent.
+    public internal(set) var v2: V2Hashes?
     /// The exact bencoded bytes of the `info` dictionary, as served to peers by BEP 9.
     public let rawInfo: [UInt8]
     /// Things a client can accept but a user may want to know (odd piece lengths, odd names).
@@ -25,7 +31,10 @@ public struct TorrentInfo: Sendable {
     public var totalLength: Int { layout.totalLength }
     public var pieceCount: Int { layout.pieceCount }
 
-    /// The expected SHA-1 of `piece`.
+    /// BEP 52 hybrid torrents carry both a v1 and a v2 description of the same files.
+    public var isHybrid: Bool { version == .hybrid }
+
+    /// The expected SHA-1 of `piece` (v1 and hybrid torrents only).
     public func hash(ofPiece piece: Int) -> ArraySlice<UInt8> {
         pieceHashes[piece * 20..<piece * 20 + 20]
     }
@@ -49,25 +58,72 @@ public struct TorrentInfo: Sendable {
         let name = try Self.text(value, "name", utf8Key: "name.utf-8", warnings: &warnings)
         try SafePath.validate([name])
 
-        guard let rawPieceLength = value["piece length"] else {
-            if value["meta version"]?.integer == 2 { throw .v2OnlyNotSupported }
-            throw .missingField("piece length")
-        }
+        let metaVersion = value["meta version"]?.integer
+        if let metaVersion, metaVersion != 2 { throw .unsupportedMetaVersion(metaVersion) }
+        let hasV1 = value["pieces"] != nil || metaVersion == nil
+        let hasV2 = metaVersion == 2
+
+        guard let rawPieceLength = value["piece length"] else { throw .missingField("piece length") }
         guard let pieceLength64 = rawPieceLength.integer else {
             throw .wrongType(field: "piece length", expected: "an integer")
         }
         guard pieceLength64 > 0, pieceLength64 <= 1 << 30 else { throw .invalidPieceLength(pieceLength64) }
         let pieceLength = Int(pieceLength64)
+        if hasV2, pieceLength & (pieceLength - 1) != 0 || pieceLength < MerkleTree.blockSize {
+            throw .invalidPieceLength(pieceLength64)
+        }
         if pieceLength & (pieceLength - 1) != 0 {
             warnings.append("the piece length \(pieceLength) is not a power of two")
         } else if pieceLength < 16 * 1024 {
             warnings.append("the piece length \(pieceLength) is below 16 KiB")
         }
 
-        guard let piecesValue = value["pieces"] else {
-            if value["meta version"]?.integer == 2 { throw .v2OnlyNotSupported }
-            throw .missingField("pieces")
+        var v1: (layout: FileLayout, pieces: [UInt8], isMultiFile: Bool)?
+        if hasV1 {
+            v1 = try Self.parseV1(value, name: name, pieceLength: pieceLength, warnings: &warnings)
         }
+        var v2: (layout: FileLayout, roots: [[UInt8]?], isMultiFile: Bool)?
+        if hasV2 {
+            guard let tree = value["file tree"] else { throw .missingField("file tree") }
+            v2 = try Self.parseV2(tree, name: name, pieceLength: pieceLength, isMultiFile: v1?.isMultiFile)
+        }
+        let layout: FileLayout
+        let isMultiFile: Bool
+        if let v1 {
+            if let v2 { try Self.checkHalvesAgree(v1: v1.layout, v2: v2.layout) }
+            layout = v1.layout
+            isMultiFile = v1.isMultiFile
+        } else {
+            layout = v2!.layout
+            isMultiFile = v2!.isMultiFile
+        }
+
+        self.name = name
+        self.pieceLength = pieceLength
+        self.pieceHashes = v1?.pieces ?? []
+        self.isMultiFile = isMultiFile
+        self.isPrivate = value["private"]?.integer == 1
+        self.version = v1 == nil ? .v2 : (v2 == nil ? .v1 : .hybrid)
+        self.layout = layout
+        self.rawInfo = rawInfo
+        let hashV2 = hasV2 ? InfoHashV2(hashingInfo: rawInfo) : nil
+        self.infoHashV2 = hashV2
+        self.infoHash = v1 == nil ? hashV2!.truncated : InfoHash(hashingInfo: rawInfo)
+        if let v2 {
+            // The v1 layout of a hybrid has the same data files at the same offsets; map the roots.
+            self.v2 = V2Hashes(fileRoots: Self.roots(of: v2, onto: layout), layout: layout)
+        } else {
+            self.v2 = nil
+        }
+        self.warnings = warnings
+    }
+
+    // MARK: - The v1 half
+
+    private static func parseV1(_ value: BencodeValue, name: String, pieceLength: Int,
+                                warnings: inout [String]) throws(MetainfoError)
+        -> (layout: FileLayout, pieces: [UInt8], isMultiFile: Bool) {
+        guard let piecesValue = value["pieces"] else { throw .missingField("pieces") }
         guard let pieces = piecesValue.bytes else { throw .wrongType(field: "pieces", expected: "a byte string") }
         guard pieces.count % 20 == 0 else { throw .invalidPiecesLength(pieces.count) }
 
@@ -83,7 +139,6 @@ public struct TorrentInfo: Sendable {
             isMultiFile = false
             files = [TorrentFile(path: [name], length: Int(length64), offset: 0)]
         } else {
-            if value["meta version"]?.integer == 2 { throw .v2OnlyNotSupported }
             throw .missingField("length or files")
         }
 
@@ -92,17 +147,7 @@ public struct TorrentInfo: Sendable {
         guard layout.pieceCount == pieces.count / 20 else {
             throw .pieceCountMismatch(expected: layout.pieceCount, actual: pieces.count / 20)
         }
-
-        self.name = name
-        self.pieceLength = pieceLength
-        self.pieceHashes = pieces
-        self.isMultiFile = isMultiFile
-        self.isPrivate = value["private"]?.integer == 1
-        self.isHybrid = value["meta version"]?.integer == 2
-        self.layout = layout
-        self.rawInfo = rawInfo
-        self.infoHash = InfoHash(hashingInfo: rawInfo)
-        self.warnings = warnings
+        return (layout, pieces, isMultiFile)
     }
 
     // MARK: - Files

@@ -41,6 +41,8 @@ public struct PeerFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         switch id {
         case .bitfield: return 1 + (pieceCount > 0 ? (pieceCount + 7) / 8 : limits.maxBitfieldLength)
         case .piece: return 9 + limits.maxBlockLength
+        // The most hashes one request may ask for, and a proof up a tree of 2^64 leaves.
+        case .hashes: return 1 + HashRequest.encodedSize + (HashRequest.maxLength + 64) * 32
         default: return 2 + limits.maxExtendedPayloadLength
         }
     }
@@ -94,6 +96,8 @@ public struct PeerFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         switch id {
         case .piece where payloadLength < 8: throw .payloadTooShort(id, length: payloadLength, minimum: 8)
         case .extended where payloadLength < 1: throw .payloadTooShort(id, length: payloadLength, minimum: 1)
+        case .hashes where payloadLength < HashRequest.encodedSize || (payloadLength - HashRequest.encodedSize) % 32 != 0:
+            throw .payloadTooShort(id, length: payloadLength, minimum: HashRequest.encodedSize)
         default: break
         }
     }
@@ -139,7 +143,27 @@ public struct PeerFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         case .extended:
             guard let extendedID = payload.readInteger(as: UInt8.self) else { return nil }
             return .extended(id: extendedID, payload: payload)
+        case .hashRequest:
+            return .hashRequest(try readHashRequest(&payload, for: id))
+        case .hashReject:
+            return .hashReject(try readHashRequest(&payload, for: id))
+        case .hashes:
+            let request = try readHashRequest(&payload, for: id)
+            return .hashes(request, hashes: payload.readBytes(length: payload.readableBytes) ?? [])
         }
+    }
+
+    private func readHashRequest(_ payload: inout ByteBuffer,
+                                 for id: PeerMessageID) throws(PeerProtocolError) -> HashRequest {
+        let root = payload.readBytes(length: 32) ?? []
+        var fields: [Int] = []
+        for _ in 0..<4 { fields.append(Int(payload.readInteger(as: UInt32.self) ?? 0)) }
+        // The length checks guarantee 48 bytes, and UInt32 fields always fit.
+        guard let request = HashRequest(piecesRoot: root, baseLayer: fields[0], index: fields[1], length: fields[2],
+                                        proofLayers: fields[3]) else {
+            throw .payloadTooShort(id, length: root.count, minimum: HashRequest.encodedSize)
+        }
+        return request
     }
 
     private func readPiece(_ payload: inout ByteBuffer, for id: PeerMessageID) throws(PeerProtocolError) -> PieceIndex {

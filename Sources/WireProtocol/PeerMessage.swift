@@ -25,6 +25,11 @@ public enum PeerMessage: Hashable, Sendable {
     case allowedFast(PieceIndex)
     /// A BEP 10 message: id 0 is the extension handshake, other ids are those the receiver assigned.
     case extended(id: UInt8, payload: ByteBuffer)
+    /// BEP 52 (ids 21–23): merkle hashes of a v2 file asked for, sent (32 bytes each: the base
+    /// layer's hashes, then the proof's uncle hashes), or refused.
+    case hashRequest(HashRequest)
+    case hashes(HashRequest, hashes: [UInt8])
+    case hashReject(HashRequest)
 
     /// The id byte on the wire; nil for keep-alive, which has none.
     public var id: PeerMessageID? {
@@ -46,6 +51,9 @@ public enum PeerMessage: Hashable, Sendable {
         case .rejectRequest: .rejectRequest
         case .allowedFast: .allowedFast
         case .extended: .extended
+        case .hashRequest: .hashRequest
+        case .hashes: .hashes
+        case .hashReject: .hashReject
         }
     }
 }
@@ -65,6 +73,9 @@ extension PeerMessage: CustomStringConvertible {
         case .rejectRequest(let block): "reject request \(block)"
         case .allowedFast(let piece): "allowed fast \(piece)"
         case .extended(let id, let payload): "extended #\(id) (\(payload.readableBytes) bytes)"
+        case .hashRequest(let request): "hash request \(request)"
+        case .hashes(let request, let hashes): "hashes \(request) (\(hashes.count / 32) hashes)"
+        case .hashReject(let request): "hash reject \(request)"
         }
     }
 }

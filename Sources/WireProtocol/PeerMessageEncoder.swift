@@ -38,6 +38,20 @@ public struct PeerMessageEncoder: Sendable {
             writeHeader(message, payloadLength: 1 + payload.readableBytes, into: &buffer)
             buffer.writeInteger(id)
             buffer.writeImmutableBuffer(payload)
+        case .hashRequest(let request), .hashReject(let request):
+            writeHeader(message, payloadLength: HashRequest.encodedSize, into: &buffer)
+            write(request, into: &buffer)
+        case .hashes(let request, let hashes):
+            writeHeader(message, payloadLength: HashRequest.encodedSize + hashes.count, into: &buffer)
+            write(request, into: &buffer)
+            buffer.writeBytes(hashes)
+        }
+    }
+
+    private func write(_ request: HashRequest, into buffer: inout ByteBuffer) {
+        buffer.writeBytes(request.piecesRoot)
+        for field in [request.baseLayer, request.index, request.length, request.proofLayers] {
+            buffer.writeInteger(UInt32(field))
         }
     }
 

@@ -16,6 +16,12 @@ public enum PeerMessageID: UInt8, Hashable, Sendable, CaseIterable, CustomString
     case rejectRequest = 0x10
     case allowedFast = 0x11
     case extended = 20
+    /// BEP 52: asks for merkle tree hashes.
+    case hashRequest = 21
+    /// BEP 52: merkle tree hashes, answering a `hashRequest`.
+    case hashes = 22
+    /// BEP 52: the hashes asked for will not be sent.
+    case hashReject = 23
 
     /// Payload length for messages whose size never varies; nil for `bitfield`, `piece`, `extended`.
     public var fixedPayloadLength: Int? {
@@ -24,7 +30,8 @@ public enum PeerMessageID: UInt8, Hashable, Sendable, CaseIterable, CustomString
         case .have, .suggestPiece, .allowedFast: 4
         case .request, .cancel, .rejectRequest: 12
         case .port: 2
-        case .bitfield, .piece, .extended: nil
+        case .hashRequest, .hashReject: HashRequest.encodedSize
+        case .bitfield, .piece, .extended, .hashes: nil
         }
     }
 
@@ -46,6 +53,9 @@ public enum PeerMessageID: UInt8, Hashable, Sendable, CaseIterable, CustomString
         case .rejectRequest: "reject request"
         case .allowedFast: "allowed fast"
         case .extended: "extended"
+        case .hashRequest: "hash request"
+        case .hashes: "hashes"
+        case .hashReject: "hash reject"
         }
     }
 }

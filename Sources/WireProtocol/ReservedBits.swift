@@ -12,6 +12,8 @@ public struct ReservedBits: OptionSet, Hashable, Sendable {
     public static let extensionProtocol = ReservedBits(rawValue: 0x10 << 16)
     /// BEP 6 fast extension: `reserved[7] & 0x04`.
     public static let fastExtension = ReservedBits(rawValue: 0x04)
+    /// BEP 52 BitTorrent v2 support: `reserved[7] & 0x10`.
+    public static let v2 = ReservedBits(rawValue: 0x10)
     /// BEP 5 DHT (the peer accepts `port` messages): `reserved[7] & 0x01`.
     public static let dht = ReservedBits(rawValue: 0x01)
 

@@ -16,6 +16,11 @@ struct CreateCommand: RillCommand {
             Repeat --tracker to add backup trackers: each one becomes its own tier, tried in \
             order. Put several URLs in one --tracker, separated by commas, to make a tier whose \
             trackers are tried in random order (BEP 12).
+
+            --v2 makes a BitTorrent v2 torrent (BEP 52: SHA-256 merkle trees, files aligned to \
+            pieces) that only v2 clients read; --hybrid makes one that v1 and v2 clients both \
+            read, joining both swarms. The default stays v1: older clients (Transmission 3, \
+            aria2) cannot read v2 and write a hybrid's padding files to disk.
             """
     )
 
@@ -46,6 +51,12 @@ struct CreateCommand: RillCommand {
     @Option(help: "Hashing threads (default: one per core).")
     var threads: Int?
 
+    @Flag(name: .customLong("v2"), help: "Make a BitTorrent v2-only torrent (BEP 52).")
+    var v2Only = false
+
+    @Flag(help: "Make a hybrid v1 + v2 torrent (BEP 52) that both kinds of client read.")
+    var hybrid = false
+
     func validate() throws {
         if pieceSize != "auto" {
             guard let bytes = ByteCount.parse(pieceSize) else {
@@ -65,6 +76,7 @@ struct CreateCommand: RillCommand {
             }
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if v2Only && hybrid { throw ValidationError("choose one of --v2 and --hybrid") }
     }
 
     func execute() throws {
@@ -85,6 +97,7 @@ struct CreateCommand: RillCommand {
         options.createdBy = "rill \(RillVersion.string)"
         options.creationDate = noDate ? nil : Int64(Date().timeIntervalSince1970)
         if let threads { options.threads = threads }
+        options.version = v2Only ? .v2 : hybrid ? .hybrid : .v1
 
         let progress = ProgressLine("hashing")
         let started = ContinuousClock.now
@@ -105,7 +118,8 @@ struct CreateCommand: RillCommand {
         let rate = ByteCount.format(Int(Double(meta.info.totalLength) / max(seconds, 0.001)))
         print("Created \(target)")
         print("  name       \(meta.name)")
-        print("  info-hash  \(meta.infoHash.hex)")
+        if meta.info.version != .v2 { print("  info-hash  \(meta.infoHash.hex)") }
+        if let v2 = meta.info.infoHashV2 { print("  v2 hash    \(v2.hex)") }
         print("  size       \(ByteCount.format(meta.info.totalLength)) in \(meta.info.files.count) file(s)")
         print("  pieces     \(Format.grouped(meta.info.pieceCount)) × \(ByteCount.format(meta.info.pieceLength))")
         print("  hashed in  \(Format.fixed(seconds, 2)) s (\(rate)/s)")

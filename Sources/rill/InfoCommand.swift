@@ -59,6 +59,11 @@ struct TorrentSummary: Encodable {
 
     var name: String?
     var infoHash: String
+    /// BEP 52: the SHA-256 info-hash of a v2 or hybrid torrent, and which versions it is.
+    var infoHashV2: String?
+    var version: String?
+    /// False for a v2-only torrent or link, whose `info_hash` is only the truncated v2 hash.
+    var hasV1Hash = true
     var totalSize: Int?
     var pieceLength: Int?
     var pieceCount: Int?
@@ -74,7 +79,7 @@ struct TorrentSummary: Encodable {
     var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case name, infoHash = "info_hash", totalSize = "total_size", pieceLength = "piece_length"
+        case name, infoHash = "info_hash", infoHashV2 = "info_hash_v2", version, totalSize = "total_size", pieceLength = "piece_length"
         case pieceCount = "piece_count", files, trackers, webSeeds = "web_seeds", peers
         case isPrivate = "private", comment, createdBy = "created_by", creationDate = "creation_date"
         case magnet, warnings
@@ -83,6 +88,9 @@ struct TorrentSummary: Encodable {
     init(_ meta: Metainfo) {
         name = meta.name
         infoHash = meta.infoHash.hex
+        infoHashV2 = meta.info.infoHashV2?.hex
+        version = meta.info.version.rawValue
+        hasV1Hash = meta.info.version != .v2
         totalSize = meta.info.totalLength
         pieceLength = meta.info.pieceLength
         pieceCount = meta.info.pieceCount
@@ -100,6 +108,8 @@ struct TorrentSummary: Encodable {
     init(magnet link: MagnetLink) {
         name = link.displayName
         infoHash = link.infoHash.hex
+        infoHashV2 = link.infoHashV2?.hex
+        hasV1Hash = !link.isV2Only
         trackers = link.trackers.map { [$0] }
         webSeeds = link.webSeeds
         peers = link.peers.map(\.description)
@@ -113,7 +123,11 @@ struct TorrentSummary: Encodable {
             lines.append(label.padding(toLength: 12, withPad: " ", startingAt: 0) + value)
         }
         row("Name:", name ?? "(unknown until the metadata is fetched)")
-        row("Info-hash:", infoHash)
+        if hasV1Hash { row("Info-hash:", infoHash) }
+        if let infoHashV2 { row("v2 hash:", infoHashV2) }
+        if let version, version != MetaVersion.v1.rawValue {
+            row("Version:", version == MetaVersion.v2.rawValue ? "BitTorrent v2 only" : "hybrid v1 + v2")
+        }
         if let totalSize { row("Size:", "\(ByteCount.format(totalSize)) (\(Format.grouped(totalSize)) bytes)") }
         if let pieceCount, let pieceLength {
             row("Pieces:", "\(Format.grouped(pieceCount)) × \(ByteCount.format(pieceLength))")

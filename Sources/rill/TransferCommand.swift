@@ -163,15 +163,15 @@ struct TransferRunner {
 
         let engine: any TorrentEngine = try await Session(configuration: options.sessionConfiguration(),
                                                           logger: options.makeLogger())
-        let infoHash = loaded?.metainfo.infoHash ?? magnet!.infoHash
-        let name = loaded?.metainfo.name ?? magnet?.displayName ?? infoHash.hex
+        let id = loaded.map { TorrentID($0.metainfo.info) } ?? TorrentID(magnet!)
+        let name = loaded?.metainfo.name ?? magnet?.displayName ?? id.hex
         let add = AddOptions(selectedFiles: selected, seedWhenComplete: keepSeeding, sequential: options.sequential,
                              peers: options.peers)
         engine.perform(.add(loaded.map { .torrentData($0.bytes) } ?? .magnet(options.torrent),
                             directory: options.dir, options: add))
         let port = engine.snapshot(detail: nil).listenPort
-        Console.printError("rill: \(verb) \(name) (\(infoHash.hex)), listening on port \(port)")
-        let monitor = TransferMonitor(engine: engine, id: TorrentID(hex: infoHash.hex), name: name,
+        Console.printError("rill: \(verb) \(name) (\(id.hex)), listening on port \(port)")
+        let monitor = TransferMonitor(engine: engine, id: id, name: name,
                                       keepSeeding: keepSeeding, signals: SignalWatcher())
         let outcome: TransferMonitor.Outcome
         do {

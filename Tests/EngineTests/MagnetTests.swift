@@ -186,7 +186,7 @@ import WireProtocol
         for case .commandFailed(nil, let text) in await session.events(until: {
             if case .commandFailed(nil, _) = $0 { true } else { false }
         }) { failure = text }
-        #expect(failure == "cannot add the magnet link: the magnet link has no 'xt=urn:btih:' info-hash")
+        #expect(failure == "cannot add the magnet link: the magnet link has no 'xt=urn:btih:' or 'xt=urn:btmh:' info-hash")
         // A good one shows up as fetching metadata.
         let hex = String(repeating: "ab", count: 20)
         session.perform(.add(.magnet("magnet:?xt=urn:btih:\(hex)&dn=wanted"), directory: "/tmp"))

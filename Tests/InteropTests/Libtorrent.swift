@@ -13,6 +13,8 @@ enum Libtorrent {
             let pad: Bool
         }
         let info_hash: String
+        /// 64 hex digits; all zeros for a v1-only torrent.
+        let info_hash_v2: String?
         let name: String
         let num_pieces: Int
         let piece_length: Int
@@ -29,9 +31,11 @@ enum Libtorrent {
         try JSONDecoder().decode(TorrentFacts.self, from: Data(run(["info", torrent]).utf8))
     }
 
-    static func create(_ path: String, output: String, v1Only: Bool, tracker: String? = nil) throws {
+    static func create(_ path: String, output: String, v1Only: Bool, v2Only: Bool = false,
+                       tracker: String? = nil) throws {
         var arguments = ["create", path, output]
         if v1Only { arguments.append("--v1-only") }
+        if v2Only { arguments.append("--v2-only") }
         if let tracker { arguments += ["--tracker", tracker] }
         _ = try run(arguments)
     }

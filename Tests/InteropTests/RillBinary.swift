@@ -36,6 +36,8 @@ struct RillInfo: Decodable {
     }
     let name: String?
     let info_hash: String
+    /// BEP 52: the SHA-256 info-hash of a v2 or hybrid torrent.
+    let info_hash_v2: String?
     let total_size: Int?
     let piece_length: Int?
     let piece_count: Int?

@@ -47,6 +47,47 @@ import TorrentCore
         #expect(try PieceHasher.verify(info: metainfo.info, storage: storage).isComplete)
     }
 
+    @Test(arguments: [MetaVersion.v2, .hybrid])
+    func makesV2AndHybridTorrentsWhoseEveryPieceVerifies(version: MetaVersion) throws {
+        let folder = try TemporaryDirectory("rill-create-v2")
+        defer { folder.remove() }
+        try folder.write("share/a/big.bin", pseudoRandomBytes(count: 100_001, seed: 3))
+        try folder.write("share/a/small.bin", pseudoRandomBytes(count: 16_385, seed: 4))
+        try folder.write("share/b.txt", pseudoRandomBytes(count: 7, seed: 5))
+        try folder.write("share/empty", [])
+        var options = TorrentCreator.Options(pieceLength: 32768, threads: 2)
+        options.version = version
+        let metainfo = try Metainfo(bytes: try TorrentCreator.create(from: folder.file("share"), options: options))
+        let info = metainfo.info
+        #expect(info.version == version)
+        #expect(info.files.filter { !$0.isPadding }.map(\.displayPath)
+            == ["share/a/big.bin", "share/a/small.bin", "share/b.txt", "share/empty"])
+        // Every file with data starts on a piece boundary, and the big one has its piece layer.
+        #expect(info.files.filter { !$0.isPadding && $0.length > 0 }.allSatisfy { $0.offset % 32768 == 0 })
+        #expect(info.v2?.pieceLayers.count == 1 && info.hasAllPieceHashes)
+        #expect(info.pieceHashes.isEmpty == (version == .v2))
+
+        let storage = try FileStorage(root: folder.path, layout: info.layout, mode: .readOnly)
+        #expect(try PieceHasher.verify(info: info, storage: storage).isComplete)
+        // A changed byte fails the piece it is in, and only that one.
+        var changed = pseudoRandomBytes(count: 100_001, seed: 3)
+        changed[40_000] ^= 1
+        try folder.write("share/a/big.bin", changed)
+        let verified = try PieceHasher.verify(info: info, storage: storage)
+        #expect(verified.setCount == info.pieceCount - 1 && !verified[1])
+    }
+
+    @Test func refusesAV2PieceLengthThatIsNotAPowerOfTwo() throws {
+        let folder = try TemporaryDirectory("rill-create-v2")
+        defer { folder.remove() }
+        try folder.write("one.bin", [1, 2, 3])
+        var options = TorrentCreator.Options(pieceLength: 3 * 16384)
+        options.version = .v2
+        #expect(throws: StorageError.invalidPieceLength(3 * 16384)) {
+            try TorrentCreator.create(from: folder.file("one.bin"), options: options)
+        }
+    }
+
     @Test func ordersFilesBytewiseByPathComponents() throws {
         let folder = try TemporaryDirectory("rill-create")
         defer { folder.remove() }

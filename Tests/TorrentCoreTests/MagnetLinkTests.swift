@@ -38,8 +38,10 @@ import TorrentCore
     }
 
     @Test func ignoresUnknownKeysAndKeepsV1HashOfHybridLinks() throws {
-        let link = try MagnetLink(parsing: "magnet:?xt=urn:btmh:1220abcd&xt=urn:btih:\(hex)&xl=1000&kt=a+b")
+        let v2 = String(repeating: "ab", count: 32)
+        let link = try MagnetLink(parsing: "magnet:?xt=urn:btmh:1220\(v2)&xt=urn:btih:\(hex)&xl=1000&kt=a+b")
         #expect(link.infoHash.hex == hex)
+        #expect(link.infoHashV2?.hex == v2 && !link.isV2Only)
     }
 
     @Test func roundTripsThroughItsText() throws {
@@ -62,7 +64,8 @@ import TorrentCore
             ("magnet:?xt=urn:btih:\(hex)&x.pe=::1:80", .badPeer("::1:80")),
             ("magnet:?xt=urn:btih:\(hex)&so=3-1", .badSelection("3-1")),
             ("magnet:?xt=urn:btih:\(hex)&so=0-999999999", .badSelection("0-999999999")),
-            ("magnet:?xt=urn:btmh:1220abcd", .v2OnlyNotSupported),
+            ("magnet:?xt=urn:btmh:1220abcd", .badInfoHashV2("1220abcd")),
+            ("magnet:?xt=urn:btmh:1114\(hex)", .badInfoHashV2("1114\(hex)")),
         ]
         for (text, expected) in cases {
             #expect(throws: expected, "\(text)") { try MagnetLink(parsing: text) }

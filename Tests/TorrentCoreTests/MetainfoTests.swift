@@ -23,7 +23,8 @@ private func multiFileInfo(_ files: [([String], Int64)], pieceLength: Int64 = 16
     return info
 }
 
-private func parseError(_ bytes: [UInt8]) -> MetainfoError? {
+/// The error parsing `bytes` as a torrent gives, or nil when it parses.
+func parseError(_ bytes: [UInt8]) -> MetainfoError? {
     do {
         _ = try Metainfo(bytes: bytes)
         return nil
@@ -190,19 +191,22 @@ private func parseError(_ bytes: [UInt8]) -> MetainfoError? {
             == .invalidFileLength(path: "a", length: -1))
     }
 
-    @Test func saysV2OnlyTorrentsAreNotSupported() {
+    @Test func refusesAnEmptyV2FileTree() {
         let error = parseError(torrent(info: ["name": .string("a"), "meta version": .integer(2),
                                               "file tree": .dict([:]), "piece length": .integer(16384)]))
-        #expect(error == .v2OnlyNotSupported)
+        #expect(error == .emptyTorrent)
     }
 
-    @Test func readsTheV1HalfOfHybridTorrents() throws {
+    @Test func readsBothHalvesOfHybridTorrents() throws {
         var info = multiFileInfo([(["a.bin"], 100)])
         info["meta version"] = .integer(2)
-        info["file tree"] = .dict(["a.bin": .dict(["": .dict(["length": .integer(100)])])])
+        info["file tree"] = .dict(["a.bin": .dict(["": .dict(["length": .integer(100),
+                                                               "pieces root": .bytes(.init(repeating: 7, count: 32))])])])
         let meta = try Metainfo(bytes: torrent(info: info))
         #expect(meta.info.isHybrid)
         #expect(meta.info.totalLength == 100)
+        #expect(meta.info.files.map(\.path) == [["album", "a.bin"]])
+        #expect(meta.info.v2?.fileRoots == [[UInt8](repeating: 7, count: 32)])
     }
 
     @Test func errorsReadAsSentences() {

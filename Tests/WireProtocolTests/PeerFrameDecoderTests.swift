@@ -25,6 +25,10 @@ private let everyMessage: [PeerMessage] = [
     .allowedFast(piece(9)),
     .extended(id: 0, payload: ByteBuffer(bytes: Array("d1:md6:ut_pexi1eee".utf8))),
     .extended(id: 3, payload: ByteBuffer()),
+    .hashRequest(HashRequest(piecesRoot: Array(repeating: 7, count: 32), baseLayer: 1, index: 0, length: 4, proofLayers: 0)!),
+    .hashes(HashRequest(piecesRoot: Array(repeating: 7, count: 32), baseLayer: 1, index: 0, length: 2, proofLayers: 0)!,
+            hashes: Array(repeating: 9, count: 64)),
+    .hashReject(HashRequest(piecesRoot: Array(repeating: 8, count: 32), baseLayer: 0, index: 8, length: 8, proofLayers: 3)!),
 ]
 
 @Suite struct PeerFrameDecoderTests {
@@ -55,6 +59,26 @@ private let everyMessage: [PeerMessage] = [
         #expect(bytes(.haveAll) == [0, 0, 0, 1, 0x0E])
         #expect(bytes(.allowedFast(piece(5))) == [0, 0, 0, 5, 0x11] + be32(5))
         #expect(bytes(.extended(id: 2, payload: ByteBuffer(bytes: [0x64, 0x65]))) == [0, 0, 0, 4, 20, 2, 0x64, 0x65])
+    }
+
+    @Test func encodesTheHashMessagesOfBEP52() throws {
+        let root = [UInt8](repeating: 0xAA, count: 32)
+        let request = try #require(HashRequest(piecesRoot: root, baseLayer: 2, index: 4, length: 4, proofLayers: 1))
+        #expect(bytes(.hashRequest(request)) == [0, 0, 0, 49, 21] + root + be32(2) + be32(4) + be32(4) + be32(1))
+        #expect(bytes(.hashReject(request)) == [0, 0, 0, 49, 23] + root + be32(2) + be32(4) + be32(4) + be32(1))
+        let hashes = [UInt8](repeating: 1, count: 96)
+        #expect(bytes(.hashes(request, hashes: hashes)) == [0, 0, 0, 145, 22] + root + be32(2) + be32(4) + be32(4) + be32(1) + hashes)
+    }
+
+    @Test func refusesHashMessagesOfTheWrongSize() {
+        var short = ByteBuffer(bytes: [0, 0, 0, 40, 21] + [UInt8](repeating: 0, count: 39))
+        #expect(throws: PeerProtocolError.self) { try PeerFrameDecoder().decodeFrame(from: &short) }
+        // hashes whose tail is not whole 32-byte hashes
+        var ragged = ByteBuffer(bytes: [0, 0, 0, 59, 22] + [UInt8](repeating: 0, count: 58))
+        #expect(throws: PeerProtocolError.self) { try PeerFrameDecoder().decodeFrame(from: &ragged) }
+        // a hashes frame longer than any answer may be is refused from its header alone
+        var huge = ByteBuffer(bytes: [0, 0x10, 0, 0, 22])
+        #expect(throws: PeerProtocolError.self) { try PeerFrameDecoder().decodeFrame(from: &huge) }
     }
 
     @Test func waitsForTheRestOfAFrameWithoutConsumingIt() throws {

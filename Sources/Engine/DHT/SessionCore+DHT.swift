@@ -17,11 +17,16 @@ extension SessionCore {
             guard !torrent.info.isPrivate, torrent.lifecycle.isRunning else { return nil }
             return DHTWantedTorrent(infoHash: torrent.infoHash, peerCount: torrent.swarm.count)
         }
+        // A hybrid joins its v2 swarm too (BEP 52), under the truncated v2 hash.
+        let second = registry.torrents.values.compactMap { torrent -> DHTWantedTorrent? in
+            guard let hash = torrent.secondInfoHash, !torrent.info.isPrivate, torrent.lifecycle.isRunning else { return nil }
+            return DHTWantedTorrent(infoHash: hash, peerCount: torrent.swarm.count)
+        }
         // Magnets still fetching metadata cannot know whether they are private: a magnet link
         // is public by nature, so they look for peers too.
         let fetching = registry.magnets.values.filter { !$0.isStopped }
             .map { DHTWantedTorrent(infoHash: $0.infoHash, peerCount: $0.peerCount) }
-        return running + fetching
+        return running + second + fetching
     }
 }
 

@@ -31,6 +31,8 @@ final class MagnetTorrent: @unchecked Sendable {
     var trackerMessage: String?
     /// Failed outgoing connection attempts by reason, for "why is it slow?".
     private var connectionFailures: [String: Int] = [:]
+    /// Fetches a v2 torrent's piece layers from peers once its metadata is known (BEP 52).
+    private var layers: PieceLayerFetch?
 
     init(link: MagnetLink, downloadRoot: String, options: TorrentOptions, core: SessionCore) {
         self.link = link
@@ -38,8 +40,8 @@ final class MagnetTorrent: @unchecked Sendable {
         self.options = options
         if self.options.addedDate == nil { self.options.addedDate = SessionCore.wallSeconds() }
         self.core = core
-        id = TorrentID(hex: link.infoHash.hex)
-        assembler = MetadataAssembler(infoHash: link.infoHash)
+        id = TorrentID(link)
+        assembler = MetadataAssembler(infoHash: link.infoHash, infoHashV2: link.infoHashV2)
         swarm = SwarmPeers(maxPeers: core.configuration.maxConnectionsPerTorrent, togglesEncryption: false)
         if core.configuration.useTrackers && !link.trackers.isEmpty {
             tracker = TrackerAnnouncer(tiers: link.trackers.map { [$0] }, core: core)
@@ -95,17 +97,38 @@ final class MagnetTorrent: @unchecked Sendable {
 
     func peerDisconnected(_ peer: PeerConnection) {
         guard swarm.detach(peer, useful: false, now: core.now) else { return }
+        layers?.peerLeft(peer.key)
         assembler.peerLeft(peer.key)
         requestFromAll()
     }
 
-    /// While fetching metadata only extension messages matter (the piece count is unknown).
+    /// While fetching metadata only extension messages matter (the piece count is unknown); then,
+    /// for a v2 torrent, the BEP 52 hashes that carry its piece layers.
     func receive(_ message: PeerMessage, from peer: PeerConnection) {
-        if case .extended(let id, let payload) = message { peer.receiveExtended(id: id, payload: payload, torrent: nil) }
+        switch message {
+        case .extended(let id, let payload):
+            peer.receiveExtended(id: id, payload: payload, torrent: nil)
+        case .hashes(let request, let hashes):
+            guard var fetch = layers else { return }
+            let outcome = fetch.received(request, hashes: hashes, from: peer.key)
+            layers = fetch
+            switch outcome {
+            case .ignored: break
+            case .lied: peer.close(reason: "it sent piece hashes that do not match the file's merkle root")
+            case .stored: core.log.debug("\(peer.endpoint) sent a piece layer (\(hashes.count / 32) hashes)")
+            }
+            continueWithLayers()
+        case .hashReject(let request):
+            layers?.rejected(request, by: peer.key)
+            continueWithLayers()
+        default:
+            break
+        }
     }
 
     /// The peer's extension handshake arrived.
     func peerSentExtensionHandshake(_ peer: PeerConnection, _ handshake: ExtensionHandshake) {
+        if layers != nil { return continueWithLayers() }
         guard handshake.messageID(for: ExtensionHandshake.Name.metadata) != nil else {
             return peer.close(reason: "it cannot send metadata (no ut_metadata)")
         }
@@ -165,6 +188,7 @@ final class MagnetTorrent: @unchecked Sendable {
             core.log.debug("metadata request to \(swarm[key]?.endpoint.description ?? "a peer") timed out")
         }
         requestFromAll()
+        if layers != nil { continueWithLayers() }
         for peer in swarm.values where peer.lastSentAt.duration(to: now) > .seconds(90) {
             peer.send(.keepAlive)
             peer.flush()
@@ -175,9 +199,31 @@ final class MagnetTorrent: @unchecked Sendable {
 
     // MARK: - Done
 
+    /// Asks v2-capable peers for the piece layers still missing; hands over once all are known.
+    private func continueWithLayers() {
+        guard !isStopped, var fetch = layers else { return }
+        if fetch.info.hasAllPieceHashes {
+            layers = nil
+            return handOver(fetch.info)
+        }
+        // BEP 52: a connection made with the (truncated) v2 hash speaks v2; over a hybrid's v1 hash,
+        // the peer says so with the v2 reserved bit.
+        let peers = swarm.values.filter { link.isV2Only || $0.handshake?.reserved.contains(.v2) == true }.map(\.key)
+        let asks = fetch.nextRequests(peers: Set(peers), now: core.now)
+        layers = fetch
+        if asks.isEmpty && peers.isEmpty {
+            core.log.debug("waiting for a v2 peer to ask for \(fetch.missingFiles.count) piece layer(s)")
+        }
+        for (key, request) in asks {
+            guard let peer = swarm[key] else { continue }
+            core.log.debug("asking \(peer.endpoint) for piece hashes: \(request)")
+            peer.send(.hashRequest(request))
+            peer.flush()
+        }
+    }
+
     private func finish(_ rawInfo: [UInt8]) {
-        guard !handedOver else { return }
-        handedOver = true
+        guard !handedOver, layers == nil else { return }
         let info: TorrentInfo
         do {
             info = try TorrentInfo(rawInfo: rawInfo)
@@ -190,8 +236,30 @@ final class MagnetTorrent: @unchecked Sendable {
             stop()
             return
         }
-        let metainfo = Metainfo(info: info, trackerTiers: link.trackers.map { [$0] }, webSeeds: link.webSeeds)
         core.log.info("received the metadata of \(info.name) (\(rawInfo.count) bytes) from \(swarm.count) peers")
+        if !info.hasAllPieceHashes {
+            // BEP 52: the piece layers are not in the metadata; peers send them as hashes.
+            guard let fetch = PieceLayerFetch(info: info) else {
+                return fail("a file of this v2 torrent has more pieces than one hash request can carry")
+            }
+            layers = fetch
+            return continueWithLayers()
+        }
+        handOver(info)
+    }
+
+    private func fail(_ reason: String) {
+        core.log.error("\(infoHash): \(reason)")
+        core.recordEvent(.failed(id, reason))
+        failure = reason
+        stop()
+    }
+
+    /// Saves the metadata and starts the real torrent with the peers found so far.
+    private func handOver(_ info: TorrentInfo) {
+        guard !handedOver else { return }
+        handedOver = true
+        let metainfo = Metainfo(info: info, trackerTiers: link.trackers.map { [$0] }, webSeeds: link.webSeeds)
         core.recordEvent(.metadataReceived(id, name: info.name))
         if options.startPaused {
             core.recordEvent(.notice(id, "\(info.files.count) files known: choose their priorities, then resume to start"))
@@ -274,6 +342,12 @@ final class MagnetTorrent: @unchecked Sendable {
 }
 
 extension MagnetTorrent: AnnounceTarget {
+    /// A hybrid link (both `btih` and `btmh`) looks in the v2 swarm too.
+    var secondInfoHash: InfoHash? {
+        guard let v2 = link.infoHashV2, !link.isV2Only else { return nil }
+        return v2.truncated
+    }
+
     /// Nothing moved yet; `left` is unknown, so one metadata piece's worth keeps us a leecher to the tracker.
     var announceTotals: (uploaded: Int, downloaded: Int, left: Int, isSeeding: Bool) {
         (0, 0, MetadataMessage.pieceSize, false)

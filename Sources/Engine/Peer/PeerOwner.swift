@@ -48,6 +48,10 @@ extension SessionCore: PeerContext {
     func handshakeReserved(for infoHash: InfoHash) -> ReservedBits {
         var reserved: ReservedBits = [.extensionProtocol, .fastExtension]
         if isDHTRunning && torrent(for: infoHash)?.info.isPrivate == false { reserved.insert(.dht) }
+        // BEP 52: we speak v2 for torrents that have a v2 half (or may have: magnets with a v2 hash).
+        if torrent(for: infoHash)?.info.v2 != nil || magnet(for: infoHash)?.link.infoHashV2 != nil {
+            reserved.insert(.v2)
+        }
         return reserved
     }
 

@@ -34,19 +34,19 @@ struct CommandDispatcher: Sendable {
              .setSeeding(let id, _), .setSequential(let id, _), .recheck(let id), .addPeer(let id, _, _),
              .moveInQueue(let id, _), .setRatioGoal(let id, _), .setTorrentRateLimits(let id, _, _),
              .setLabels(let id, _), .reannounce(let id), .setLocation(let id, _, _):
-            if case .addPeer(_, let host, let port) = command, let hash = InfoHash(text: id.hex),
+            if case .addPeer(_, let host, let port) = command, let hash = InfoHash(id: id),
                core.registry.checking[hash] != nil, let port = UInt16(exactly: port), port > 0 {
                 // Still being checked: the peer is tried once the torrent starts.
                 core.registry.checking[hash]?.peers.append(PeerEndpoint(host: host, port: port))
                 return .done
             }
-            if let hash = InfoHash(text: id.hex), core.registry.checking[hash] != nil,
+            if let hash = InfoHash(id: id), core.registry.checking[hash] != nil,
                core.registry.owner(for: hash) == nil {
                 // Still being checked: the command waits for the torrent to start (in order).
                 core.registry.checking[hash]?.commands.append(command)
                 return .done
             }
-            guard let hash = InfoHash(text: id.hex), let owner = core.registry.owner(for: hash) else {
+            guard let hash = InfoHash(id: id), let owner = core.registry.owner(for: hash) else {
                 return fail(id, "no torrent \(id) in the session", core)
             }
             switch owner {
@@ -208,7 +208,7 @@ struct CommandDispatcher: Sendable {
                 return fail(nil, "cannot add the torrent: it is not valid: \(error)", core)
             }
         }
-        let id = TorrentID(hex: metainfo.infoHash.hex)
+        let id = TorrentID(metainfo.info)
         if let selected = options.selectedFiles {
             let count = metainfo.info.files.count
             if let bad = selected.first(where: { $0 < 0 || $0 >= count }) {
@@ -240,7 +240,7 @@ struct CommandDispatcher: Sendable {
         var link = link
         if let selected = options.selectedFiles { link.selectedFiles = selected }
         var torrentOptions = torrentOptions
-        let id = TorrentID(hex: link.infoHash.hex)
+        let id = TorrentID(link)
         if core.registry.contains(link.infoHash) {
             let name = core.registry.name(of: link.infoHash) ?? link.displayName ?? link.infoHash.hex
             core.recordEvent(.commandFailed(id, "the torrent \(name) is already in the session"))

@@ -230,7 +230,7 @@ final class SessionCore: @unchecked Sendable {
             if magnet.id == wanted { detail = magnet.detail() }
         }
         for (hash, pending) in registry.checking where registry.magnets[hash] == nil {
-            rows.append(TorrentSnapshot(id: TorrentID(hex: hash.hex), name: pending.name, totalSize: pending.size,
+            rows.append(TorrentSnapshot(id: pending.id, name: pending.name, totalSize: pending.size,
                                         progress: 0, phase: .checking(progress: pending.progress),
                                         queuePosition: registry.queue.position(of: hash) ?? registry.queue.ids.count,
                                         fileCount: pending.fileCount, downloadDirectory: pending.directory))
@@ -269,8 +269,8 @@ final class SessionCore: @unchecked Sendable {
 
     // MARK: - Lookups used by discovery and connections
 
-    func torrent(for infoHash: InfoHash) -> TorrentRuntime? { registry.torrents[infoHash] }
-    func magnet(for infoHash: InfoHash) -> MagnetTorrent? { registry.magnets[infoHash] }
+    func torrent(for infoHash: InfoHash) -> TorrentRuntime? { registry.torrents[registry.primaryHash(infoHash)] }
+    func magnet(for infoHash: InfoHash) -> MagnetTorrent? { registry.magnets[registry.primaryHash(infoHash)] }
 
     /// Feeds peer addresses to the torrent or magnet with this info-hash (DHT, LSD, the user);
     /// false when the session has neither.
@@ -314,6 +314,7 @@ final class SessionCore: @unchecked Sendable {
 
 /// A torrent being added, shown while its data is checked.
 struct PendingCheck {
+    let id: TorrentID
     let name: String
     let size: Int
     let fileCount: Int

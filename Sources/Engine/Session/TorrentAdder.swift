@@ -19,8 +19,8 @@ enum TorrentAdder {
             return core.loop.makeFailedFuture(SessionError.duplicateTorrent(hash))
         }
         // The front end sees the torrent while its data is checked.
-        registry.checking[hash] = PendingCheck(name: info.name, size: info.totalLength, fileCount: info.files.count,
-                                               directory: downloadDirectory)
+        registry.checking[hash] = PendingCheck(id: TorrentID(info), name: info.name, size: info.totalLength,
+                                               fileCount: info.files.count, directory: downloadDirectory)
         registry.reserveQueuePlace(hash)
         let loop = core.loop
         let report: PieceHasher.Progress = { done, total in

@@ -13,22 +13,30 @@ final class TorrentRegistry: @unchecked Sendable {
     var queue = QueueOrder<InfoHash>()
     var maxActiveDownloads: Int?
     var maxActiveSeeds: Int?
+    /// The second swarm of each hybrid torrent (BEP 52): its truncated v2 hash, mapped to the v1
+    /// hash the torrent is kept under.
+    private(set) var aliases: [InfoHash: InfoHash] = [:]
 
     /// Whether the session already has this info-hash in any form.
     func contains(_ infoHash: InfoHash) -> Bool {
         torrents[infoHash] != nil || magnets[infoHash] != nil || checking[infoHash] != nil
     }
 
-    /// Info-hashes of every torrent and magnet, for peer sources that look them up (DHT, LSD, MSE).
     /// The name a front end shows for a torrent of the session, if it is one.
     func name(of infoHash: InfoHash) -> String? {
         torrents[infoHash]?.info.name ?? magnets[infoHash]?.name ?? checking[infoHash]?.name
     }
 
-    var allInfoHashes: [InfoHash] { Array(torrents.keys) + Array(magnets.keys) }
+    /// Info-hashes of every torrent and magnet, for peer sources that look them up (DHT, LSD, MSE);
+    /// a hybrid's second hash included.
+    var allInfoHashes: [InfoHash] { Array(torrents.keys) + Array(magnets.keys) + Array(aliases.keys) }
+
+    /// The hash a torrent is kept under, for either of a hybrid's hashes.
+    func primaryHash(_ infoHash: InfoHash) -> InfoHash { aliases[infoHash] ?? infoHash }
 
     /// Where a peer that names `infoHash` in its handshake belongs.
-    func owner(for infoHash: InfoHash) -> PeerOwner? {
+    func owner(for named: InfoHash) -> PeerOwner? {
+        let infoHash = primaryHash(named)
         if let torrent = torrents[infoHash] { return .torrent(torrent) }
         if let magnet = magnets[infoHash], !magnet.isStopped { return .magnet(magnet) }
         return nil
@@ -41,21 +49,25 @@ final class TorrentRegistry: @unchecked Sendable {
 
     func insert(_ torrent: TorrentRuntime) {
         torrents[torrent.infoHash] = torrent
+        if let second = torrent.secondInfoHash { aliases[second] = torrent.infoHash }
         reserveQueuePlace(torrent.infoHash)
     }
 
     func insert(_ magnet: MagnetTorrent) {
         magnets[magnet.infoHash] = magnet
+        if let second = magnet.secondInfoHash { aliases[second] = magnet.infoHash }
         reserveQueuePlace(magnet.infoHash)
     }
 
     func removeTorrent(_ infoHash: InfoHash) {
+        if let second = torrents[infoHash]?.secondInfoHash, magnets[infoHash] == nil { aliases[second] = nil }
         torrents[infoHash] = nil
         if magnets[infoHash] == nil { queue.remove(infoHash) }
     }
 
     /// Drops a magnet; one that became a torrent keeps its place in the queue.
     func removeMagnet(_ infoHash: InfoHash) {
+        if let second = magnets[infoHash]?.secondInfoHash, torrents[infoHash] == nil { aliases[second] = nil }
         magnets[infoHash] = nil
         if torrents[infoHash] == nil && checking[infoHash] == nil { queue.remove(infoHash) }
     }

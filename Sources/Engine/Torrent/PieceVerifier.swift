@@ -1,4 +1,3 @@
-internal import Crypto
 internal import NIOCore
 internal import NIOPosix
 import Storage
@@ -26,16 +25,11 @@ struct PieceVerifier: Sendable {
 
     func verifyAndWrite(piece: Int, data: [UInt8], on loop: EventLoop) -> EventLoopFuture<Outcome> {
         let storage = self.storage
-        let expected = Array(info.hash(ofPiece: piece))
+        let info = self.info
         let writer = self.writer
         let recorder = self.recorder
         return pool.runIfActive(eventLoop: loop) {
-            let digest = data.withUnsafeBytes { buffer -> [UInt8] in
-                var hasher = Insecure.SHA1()
-                hasher.update(bufferPointer: buffer)
-                return Array(hasher.finalize())
-            }
-            return digest == expected
+            data.withUnsafeBytes { info.pieceMatches(piece, data: $0) }
         }.flatMap { matches -> EventLoopFuture<Outcome> in
             guard matches else { return loop.makeSucceededFuture(.hashMismatch) }
             return writer.runIfActive(eventLoop: loop) {

@@ -69,6 +69,7 @@ extension TorrentRuntime {
             return
         }
         picker.peerLeft(peer.key)
+        badBlocks.peerLeft(peer.key)
         // Requests it held go back to the others.
         fillAllRequests()
     }
@@ -144,6 +145,8 @@ extension TorrentRuntime {
                 serveUploads(peer)
             case .extended(let id, let payload):
                 peer.receiveExtended(id: id, payload: payload, torrent: self)
+            case .merkle(let message):
+                receivedMerkle(message, from: peer)
             case .dhtPort(let port):
                 // BEP 5: the peer runs a DHT node there; ping it so it can join our table.
                 if port > 0 && !info.isPrivate {
@@ -294,5 +297,29 @@ extension TorrentRuntime {
             return PexMessage.Peer(endpoint, flags: flags)
         }
         for peer in swarm.values where peer.pex != nil { peer.exchangePeers(current: current, mayExchange: true) }
+    }
+}
+
+// MARK: - BEP 52 hashes
+
+extension TorrentRuntime {
+    /// A peer's `hash request`: answered from the piece layers we hold when no proof is needed,
+    /// refused otherwise. `hashes` and `hash reject` answer our questions about failed pieces.
+    func receivedMerkle(_ message: PeerMessage, from peer: PeerConnection) {
+        switch message {
+        case .hashes(let request, let hashes): return leafHashesArrived(request, hashes: hashes, from: peer)
+        case .hashReject(let request): return badBlocks.rejected(request, by: peer.key)
+        default: break
+        }
+        guard case .hashRequest(let request) = message else { return }
+        let answer = info.v2?.pieceLayerHashes(root: request.piecesRoot, baseLayer: request.baseLayer,
+                                               index: request.index, count: request.length,
+                                               proofLayers: request.proofLayers)
+        if let answer {
+            peer.send(.hashes(request, hashes: answer))
+        } else {
+            peer.send(.hashReject(request))
+        }
+        peer.flush()
     }
 }

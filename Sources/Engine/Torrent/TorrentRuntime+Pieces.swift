@@ -79,6 +79,40 @@ extension TorrentRuntime {
         core.log.warning("piece \(piece) of \(info.name) failed its hash check; fetching it again")
         core.recordEvent(.hashFailed(id, piece: piece))
         ban(trust.pieceFailed(piece, data: data, senders: senders))
+        askForLeafHashes(piece, data: data, senders: senders)
+    }
+
+    /// BEP 52: a v2 peer (one not among the senders if possible) is asked for the failed piece's
+    /// leaf hashes, which name the bad blocks without waiting for a good copy.
+    private func askForLeafHashes(_ piece: Int, data: [UInt8], senders: [String?]) {
+        guard info.v2 != nil else { return }
+        let hybridHash = info.infoHashV2?.truncated
+        let v2Peers = swarm.values.filter { peer in
+            info.version == .v2 || peer.handshake?.reserved.contains(.v2) == true || peer.handshake?.infoHash == hybridHash
+        }
+        let suspects = Set(senders.compactMap { $0 })
+        guard let peer = v2Peers.first(where: { !suspects.contains($0.endpoint.host) }) ?? v2Peers.first,
+              let request = badBlocks.ask(about: piece, data: data, senders: senders, info: info, peer: peer.key,
+                                          now: core.now)
+        else { return }
+        core.log.debug("asking \(peer.endpoint) for the leaf hashes of failed piece \(piece)")
+        peer.send(.hashRequest(request))
+        peer.flush()
+    }
+
+    /// Leaf hashes for a failed piece: each bad block convicts its sender (as a good copy would).
+    func leafHashesArrived(_ request: HashRequest, hashes: [UInt8], from peer: PeerConnection) {
+        switch badBlocks.received(request, hashes: hashes, from: peer.key, info: info) {
+        case .ignored:
+            return
+        case .answerLied:
+            countAgainst(peer, by: 2, why: "sent leaf hashes that do not match the piece hash")
+        case .badSenders(let hosts):
+            core.log.info("leaf hashes from \(peer.endpoint) name the senders of bad blocks: \(hosts.sorted())")
+            var banned: Set<String> = []
+            for host in hosts where trust.strike(host, by: 3) { banned.insert(host) }
+            ban(banned)
+        }
     }
 
     /// Protocol misbehaviour short of a broken stream: it costs the peer's address trust.

@@ -24,6 +24,8 @@ final class TorrentRuntime: @unchecked Sendable {
     var swarm: SwarmPeers
     var assembly: PieceAssembly
     var trust = PeerTrust()
+    /// v2 pieces that failed, waiting for leaf hashes that name the bad blocks (BEP 52).
+    var badBlocks = BadBlockFinder()
     var optimistic = OptimisticUnchoke()
     var lastChokeRound: SwarmInstant
     /// Keeps the resume data; nil when the session keeps none.
@@ -61,7 +63,7 @@ final class TorrentRuntime: @unchecked Sendable {
         self.info = metainfo.info
         self.downloadRoot = downloadRoot
         self.core = core
-        self.id = TorrentID(hex: metainfo.infoHash.hex)
+        self.id = TorrentID(metainfo.info)
         self.ratioGoal = options.ratioGoal
         self.sequential = options.sequential
         self.labels = options.labels
@@ -210,6 +212,7 @@ final class TorrentRuntime: @unchecked Sendable {
     func tick() {
         let now = core.now
         resumeKeeper?.tick(now: now)
+        badBlocks.expire(now: now)
         guard lifecycle.isRunning else { return }
         if isDownloading {
             let old = picker.requests(sentAtOrBefore: now.advanced(by: .seconds(-20)))
@@ -272,6 +275,9 @@ final class TorrentRuntime: @unchecked Sendable {
 }
 
 extension TorrentRuntime: AnnounceTarget {
+    /// A hybrid's truncated v2 hash: the torrent is in the v2 swarm too (BEP 52).
+    var secondInfoHash: InfoHash? { info.isHybrid ? info.infoHashV2?.truncated : nil }
+
     var announceTotals: (uploaded: Int, downloaded: Int, left: Int, isSeeding: Bool) {
         (uploaded, downloaded, leftBytes, isSeeding)
     }

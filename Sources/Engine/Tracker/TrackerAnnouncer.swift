@@ -116,6 +116,7 @@ final class TrackerAnnouncer: @unchecked Sendable {
                 let others = response.peers.filter { !core.isOwnAddress($0) }
                 core.log.info("tracker \(url) gave \(others.count) peers")
                 torrent.addCandidates(others, source: .tracker)
+                if let second = torrent.secondInfoHash { announceSecondSwarm(second, request: request, url: url) }
             case .failure(let error):
                 if case .cancelled? = error as? TrackerError { return }  // the session is stopping
                 lastError = String(describing: error)
@@ -127,6 +128,23 @@ final class TrackerAnnouncer: @unchecked Sendable {
                 case .roundFailed:
                     nextAnnounce = core.now.advanced(by: schedule.failed(using: &core.random))
                 }
+            }
+        }
+    }
+
+    /// A hybrid torrent is in two swarms (BEP 52): after each good announce of its v1 hash, the
+    /// same announce with its truncated v2 hash, whose peers join the same torrent.
+    private func announceSecondSwarm(_ hash: InfoHash, request: AnnounceRequest, url: String) {
+        guard let client = core.trackerClient else { return }
+        var copy = request
+        copy.infoHash = hash
+        let second = copy
+        let core = self.core
+        core.offLoop({ try await client.announce(url: url, request: second) }) { result in
+            guard case .success(let response) = result else { return }
+            let others = response.peers.filter { !core.isOwnAddress($0) }
+            if !others.isEmpty, core.addCandidates(others, to: hash, source: .tracker) {
+                core.log.info("tracker \(url) gave \(others.count) peers in the v2 swarm")
             }
         }
     }

@@ -14,6 +14,8 @@ import WireProtocol
 /// from one peer so the liar is found).
 public struct MetadataAssembler: Sendable {
     public let infoHash: InfoHash
+    /// The SHA-256 info-hash of a v2 link (BEP 52); the metadata must match it too.
+    public let infoHashV2: InfoHashV2?
     /// Outstanding requests per peer.
     public var requestsPerPeer = 4
     /// How long a request may stay unanswered.
@@ -39,8 +41,9 @@ public struct MetadataAssembler: Sendable {
     public private(set) var hashFailures = 0
     public private(set) var isComplete = false
 
-    public init(infoHash: InfoHash) {
+    public init(infoHash: InfoHash, infoHashV2: InfoHashV2? = nil) {
         self.infoHash = infoHash
+        self.infoHashV2 = infoHashV2
     }
 
     /// Pieces received so far, and how many there are (0 while the size is unknown).
@@ -159,7 +162,10 @@ public struct MetadataAssembler: Sendable {
         var whole: [UInt8] = []
         whole.reserveCapacity(totalSize)
         for part in pieces { whole += part ?? [] }
-        if InfoHash(hashingInfo: whole) == infoHash {
+        // A v2-only link names the SHA-256 hash (the wire hash is only its first 20 bytes); a
+        // hybrid link names both, and both must match.
+        let v1Matches = infoHashV2.map { $0.truncated == infoHash } ?? false || InfoHash(hashingInfo: whole) == infoHash
+        if v1Matches, infoHashV2.map({ InfoHashV2(hashingInfo: whole) == $0 }) ?? true {
             isComplete = true
             requested.removeAll()
             return .complete(whole)

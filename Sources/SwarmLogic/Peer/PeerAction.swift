@@ -34,6 +34,8 @@ public enum PeerAction: Hashable, Sendable {
     case extended(id: UInt8, payload: ByteBuffer)
     /// The peer's DHT node listens on this port (BEP 5); never 0.
     case dhtPort(UInt16)
+    /// A BEP 52 `hash request`, `hashes` or `hash reject`, for the owner that knows the merkle trees.
+    case merkle(PeerMessage)
 }
 
 extension PeerAction: CustomStringConvertible {
@@ -52,6 +54,7 @@ extension PeerAction: CustomStringConvertible {
         case .uploadQueued: "upload queued"
         case .extended(let id, let payload): "extended #\(id) (\(payload.readableBytes) bytes)"
         case .dhtPort(let port): "DHT port \(port)"
+        case .merkle(let message): "merkle: \(message)"
         }
     }
 }

@@ -204,6 +204,8 @@ public struct PeerSession: Sendable {
                 requestLimit = handshake.requestQueueLength
             }
             return [.extended(id: id, payload: payload)]
+        case .hashRequest, .hashes, .hashReject:
+            return [.merkle(message)]
         }
     }
 

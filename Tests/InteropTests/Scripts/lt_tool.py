@@ -2,7 +2,7 @@
 """libtorrent's view of torrents, for rill's interop tests.
 
   lt_tool.py info TORRENT                 JSON: info-hash, pieces, files as libtorrent reads them
-  lt_tool.py create PATH OUT [--v1-only] [--tracker URL] [--piece-size N]
+  lt_tool.py create PATH OUT [--v1-only | --v2-only] [--tracker URL] [--piece-size N]
   lt_tool.py check TORRENT SAVE_PATH      JSON: which pieces libtorrent finds valid on disk
   lt_tool.py seed TORRENT SAVE_PATH --listen IP:PORT [--seconds N]
       seeds until killed (or N seconds); prints "ready" once listening and checked
@@ -35,6 +35,7 @@ def info(path):
     files = ti.files()
     out = {
         "info_hash": str(ti.info_hashes().v1),
+        "info_hash_v2": str(ti.info_hashes().v2),
         "name": ti.name(),
         "num_pieces": ti.num_pieces(),
         "piece_length": ti.piece_length(),
@@ -51,10 +52,10 @@ def info(path):
     print(json.dumps(out))
 
 
-def create(path, out, v1_only, trackers, piece_size):
+def create(path, out, v1_only, trackers, piece_size, v2_only=False):
     fs = lt.file_storage()
     lt.add_files(fs, path)
-    flags = lt.create_torrent.v1_only if v1_only else 0
+    flags = lt.create_torrent.v1_only if v1_only else (lt.create_torrent.v2_only if v2_only else 0)
     ct = lt.create_torrent(fs, piece_size, flags=flags)
     for tier, url in enumerate(trackers):
         ct.add_tracker(url, tier)
@@ -266,11 +267,15 @@ def magnet(uri, save_path, rest):
     ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"))
     params = lt.parse_magnet_uri(uri)
     params.save_path = save_path
-    host, port = option(rest, "--peer").rsplit(":", 1)
-    params.peers = [(host, int(port))]
+    # Without --peer, peers come from the link's trackers only.
+    peer = option(rest, "--peer")
+    host, port = peer.rsplit(":", 1) if peer else (None, None)
+    if peer:
+        params.peers = [(host, int(port))]
     started = time.time()
     handle = ses.add_torrent(params)
-    handle.connect_peer((host, int(port)))
+    if peer:
+        handle.connect_peer((host, int(port)))
     deadline = started + float(option(rest, "--seconds", "120"))
     metadata_seconds = None
     while time.time() < deadline:
@@ -281,7 +286,7 @@ def magnet(uri, save_path, rest):
             print(json.dumps({"complete": True, "metadata_seconds": metadata_seconds,
                               "total_download": status.total_payload_download}), flush=True)
             return
-        if status.num_peers == 0 and int(time.time() - started) % 5 == 4:
+        if peer and status.num_peers == 0 and int(time.time() - started) % 5 == 4:
             handle.connect_peer((host, int(port)))
         time.sleep(0.1)
     status = handle.status()
@@ -297,7 +302,7 @@ def main(argv):
         rest = argv[3:]
         trackers = [rest[i + 1] for i, a in enumerate(rest) if a == "--tracker"]
         sizes = [int(rest[i + 1]) for i, a in enumerate(rest) if a == "--piece-size"]
-        create(argv[1], argv[2], "--v1-only" in rest, trackers, sizes[0] if sizes else 0)
+        create(argv[1], argv[2], "--v1-only" in rest, trackers, sizes[0] if sizes else 0, "--v2-only" in rest)
     elif len(argv) >= 3 and argv[0] == "check":
         check(argv[1], argv[2])
     elif len(argv) >= 3 and argv[0] == "seed":
