@@ -92,8 +92,14 @@ struct CommandDispatcher: Sendable {
             guard let tracker = torrent.tracker else { return fail(id, "\(torrent.info.name) has no trackers", core) }
             tracker.announceSoon()
             return .done
-        case .setLocation(let id, _, _):
-            return fail(id, "moving a torrent's data is not supported yet", core)
+        case .setLocation(let id, let directory, let moveData):
+            guard !directory.isEmpty else { return fail(id, "the folder cannot be empty", core) }
+            let target = URL(fileURLWithPath: directory).standardizedFileURL.path
+            guard target != URL(fileURLWithPath: torrent.downloadRoot).standardizedFileURL.path else {
+                return fail(id, "\(torrent.info.name) is already in \(target)", core)
+            }
+            TorrentRelocator.relocate(torrent, to: target, moveData: moveData, in: core)
+            return .done
         default:
             return .done
         }

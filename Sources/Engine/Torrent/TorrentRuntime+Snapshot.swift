@@ -50,6 +50,8 @@ extension TorrentRuntime {
         row.doneDate = doneDate
         row.verifiedBytes = verifiedBytes
         row.pieceSize = info.pieceLength
+        row.downloadLimit = downloadLimit?.rate
+        row.uploadLimit = uploadLimit?.rate
         return row
     }
 
