@@ -218,7 +218,7 @@ extension Interop {
             screen = try tmux.waitForScreen(10, "leechers we upload to") { screen in
                 screen.split(separator: "\n").contains { line in
                     let words = line.split(whereSeparator: { $0 == " " || $0 == "│" })
-                    guard let at = words.firstIndex(where: { $0.hasPrefix("127.0.0.4") }), at + 1 < words.count
+                    guard let at = words.firstIndex(where: { $0.hasPrefix("demo-leech") }), at + 1 < words.count
                     else { return false }
                     return words[at + 1].contains("U")
                 }
