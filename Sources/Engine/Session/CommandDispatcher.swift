@@ -40,6 +40,10 @@ struct CommandDispatcher: Sendable {
                 core.registry.checking[hash]?.peers.append(PeerEndpoint(host: host, port: port))
                 return .done
             }
+            if let hash = InfoHash(text: id.hex), let pending = core.registry.checking[hash] {
+                let doing = pending.moveProgress == nil ? "is being checked" : "is moving its data"
+                return fail(id, "\(pending.name) \(doing); try again once it is done", core)
+            }
             guard let hash = InfoHash(text: id.hex), let owner = core.registry.owner(for: hash) else {
                 return fail(id, "no torrent \(id) in the session", core)
             }

@@ -57,8 +57,11 @@ enum TorrentRelocator {
     private static func restart(_ metainfo: Metainfo, at folder: String, options: TorrentOptions,
                                 in core: SessionCore) {
         let hash = metainfo.infoHash
+        // Peers given while it was away are tried once it runs.
+        let waiting = (core.registry.checking[hash]?.peers ?? []).map { ($0, PeerSource.manual) }
         core.registry.checking[hash] = nil
-        TorrentAdder.addTorrent(metainfo, downloadDirectory: folder, options: options, announce: false, in: core)
+        TorrentAdder.addTorrent(metainfo, downloadDirectory: folder, options: options, announce: false,
+                                peers: waiting, in: core)
             .whenFailure { error in
                 let id = TorrentID(hex: hash.hex)
                 core.recordEvent(.commandFailed(id, "cannot start \(metainfo.name) in \(folder): \(error)"))
