@@ -169,9 +169,12 @@ public struct TorrentSnapshot: Sendable, Identifiable {
     public var verifiedBytes = 0
     /// Bytes per piece (0 while a magnet's metadata is unknown).
     public var pieceSize = 0
-    /// The torrent's own rate limits in bytes per second, when set.
+    /// The torrent's own rate limits in bytes per second (nil: none beyond the session's).
     public var downloadLimit: Int?
     public var uploadLimit: Int?
+    /// While its files are being moved to another folder (`setLocation` with `moveData`): the
+    /// fraction of bytes moved, 0…1; nil otherwise.
+    public var moveProgress: Double?
 
     public var ratio: Double { downloaded == 0 ? (uploaded > 0 ? .infinity : 0) : Double(uploaded) / Double(downloaded) }
 

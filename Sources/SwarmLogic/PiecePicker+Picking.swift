@@ -37,10 +37,14 @@ extension PiecePicker {
         return picked
     }
 
-    /// Partly downloaded pieces: higher priority, then fewest blocks left, then lowest index.
+    /// Partly downloaded pieces: higher priority, then fewest blocks left (file edges in sequential
+    /// mode), then lowest index.
     private func partialOrder(_ a: Int, _ b: Int) -> Bool {
         if priorities[a] != priorities[b] { return priorities[a] > priorities[b] }
-        if !sequential {
+        if sequential {
+            let edgeA = fileEdgePieces.contains(a), edgeB = fileEdgePieces.contains(b)
+            if edgeA != edgeB { return edgeA }
+        } else {
             let leftA = downloads[a]?.missingCount ?? 0
             let leftB = downloads[b]?.missingCount ?? 0
             if leftA != leftB { return leftA < leftB }
@@ -52,6 +56,8 @@ extension PiecePicker {
     struct Candidate: Comparable {
         /// Higher priority sorts first, so this is the negated raw value.
         var priorityRank: Int
+        /// 0 for the first or last piece of a wanted file in sequential mode, else 1.
+        var edgeRank: Int
         /// Peers that have the piece (0 in sequential or initial-random mode, where it does not count).
         var rarity: Int
         /// Random in rarest-first and initial-random mode; the piece index in sequential mode.
@@ -59,7 +65,8 @@ extension PiecePicker {
         var piece: Int
 
         static func < (a: Candidate, b: Candidate) -> Bool {
-            (a.priorityRank, a.rarity, a.tieBreak, a.piece) < (b.priorityRank, b.rarity, b.tieBreak, b.piece)
+            (a.priorityRank, a.edgeRank, a.rarity, a.tieBreak, a.piece)
+                < (b.priorityRank, b.edgeRank, b.rarity, b.tieBreak, b.piece)
         }
     }
 
@@ -70,6 +77,7 @@ extension PiecePicker {
             candidates.append(
                 Candidate(
                     priorityRank: -priorities[piece].rawValue,
+                    edgeRank: sequential && fileEdgePieces.contains(piece) ? 0 : 1,
                     rarity: sequential || random ? 0 : partialPeerCounts[piece] + seedCount,
                     tieBreak: sequential ? UInt64(piece) : Self.mix(seed, piece),
                     piece: piece))

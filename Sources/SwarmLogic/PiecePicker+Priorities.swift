@@ -21,11 +21,15 @@ extension PiecePicker {
         precondition(layout.pieceCount == pieceCount, "layout describes another torrent")
         precondition(filePriorities.count == layout.files.count, "one priority per file")
         var result = Array(repeating: PiecePriority.skip, count: pieceCount)
+        var edges: Set<Int> = []
         for (file, priority) in filePriorities.enumerated() where priority.isWanted && !layout.files[file].isPadding {
-            for piece in layout.pieces(ofFile: file) where result[piece] < priority {
+            let pieces = layout.pieces(ofFile: file)
+            for piece in pieces where result[piece] < priority {
                 result[piece] = priority
             }
+            if let first = pieces.first, let last = pieces.last { edges.formUnion([first, last]) }
         }
         priorities = result
+        fileEdgePieces = edges
     }
 }

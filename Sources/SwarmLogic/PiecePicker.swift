@@ -5,8 +5,8 @@ import WireProtocol
 ///
 /// Pure: peers are opaque `PeerKey`s, time and randomness are parameters. The order of preference:
 /// blocks of partly downloaded pieces, then higher priority, then rarest first with a random
-/// tie-break (random among wanted pieces while we have fewer than `initialRandomPieces`, lowest
-/// index first in `sequential` mode). When every missing block is already requested the picker
+/// tie-break (random among wanted pieces while we have fewer than `initialRandomPieces`; in
+/// `sequential` mode the first and last piece of each wanted file early, then lowest index first). When every missing block is already requested the picker
 /// enters endgame and hands out the same block to more than one peer.
 ///
 /// Invariant: each block is in exactly one state — missing, requested (by whom, since when),
@@ -25,8 +25,11 @@ public struct PiecePicker: Sendable {
     /// Per-piece priority; `skip` pieces are never requested.
     public internal(set) var priorities: [PiecePriority]
 
-    /// Pick lowest index first (for streaming) instead of rarest first.
+    /// Pick for streaming instead of rarest first: the first and last piece of each wanted file
+    /// early (players read an index at the end of the file), then lowest index first.
     public var sequential = false
+    /// The first and last piece of each wanted file (the whole torrent until file priorities are set).
+    public internal(set) var fileEdgePieces: Set<Int>
     /// While we have fewer pieces than this, fresh pieces are picked at random rather than rarest
     /// first, so the first complete pieces come quickly and are ones others are likely to want.
     public var initialRandomPieces = 4
@@ -99,6 +102,7 @@ public struct PiecePicker: Sendable {
         self.have = Bitfield(count: pieceCount)
         self.priorities = Array(repeating: .normal, count: pieceCount)
         self.partialPeerCounts = Array(repeating: 0, count: pieceCount)
+        self.fileEdgePieces = pieceCount == 0 ? [] : [0, pieceCount - 1]
     }
 
     /// A picker for the pieces of `layout`.

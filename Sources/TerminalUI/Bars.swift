@@ -41,7 +41,7 @@ enum HintBar {
         switch state.mode {
         case .prompt(let prompt):
             var extra = ""
-            if prompt.purpose == .rateLimits {
+            if prompt.takesRates {
                 if let limits = try? RateLimitParser.parse(prompt.editor.text) {
                     extra = "  → ↓ \(Format.limit(limits.download))/s ↑ \(Format.limit(limits.upload))/s"
                 } else {
@@ -106,7 +106,7 @@ enum Overlays {
 
     static func help(keyMap: KeyMap, into buffer: inout ScreenBuffer, bounds: Rect) {
         let lines = keyMap.bindings.map { ($0.keyLabel, $0.action.helpText) }
-        let legend = PeerFlags.legend
+        let legend = [TorrentListPane.legend] + PeerFlags.legend
         let keyWidth = lines.map { TextWidth.columns(of: $0.0) }.max() ?? 4
         let oneColumnWidth = keyWidth + 2 + (lines.map { TextWidth.columns(of: $0.1) }.max() ?? 10)
         let available = bounds.height - 2

@@ -62,14 +62,27 @@ enum TorrentListPane {
 
     static func drawRow(_ row: TorrentSnapshot, table: TableLayout, x: Int, y: Int, into buffer: inout ScreenBuffer) {
         table.write("\(row.queuePosition + 1)", column: 0, row: y, originX: x, role: .dim, into: &buffer)
-        table.write(row.name, column: 1, row: y, originX: x, role: .text, into: &buffer)
+        if let frame = table.frame(1) {
+            // "» name  #label": » marks sequential (streaming) order; labels follow, dimmed.
+            var column = x + frame.x
+            let end = column + frame.width
+            if row.sequential {
+                column += buffer.write(sequentialMark, x: column, y: y, limit: end - column, role: .hint_key)
+            }
+            column += buffer.write(row.name, x: column, y: y, limit: end - column, role: .text)
+            if !row.labels.isEmpty, end - column > 2 {
+                let tags = row.labels.map { "#" + $0 }.joined(separator: " ")
+                buffer.write(" " + tags, x: column, y: y, limit: end - column, role: .dim)
+            }
+        }
         table.write(Format.bytes(row.totalSize), column: 2, row: y, originX: x, role: .text, into: &buffer)
         if let frame = table.frame(3) {
             let fraction: Double
             if case .checking(let progress) = row.phase { fraction = progress } else { fraction = row.progress }
             Draw.barWithPercent(fraction, x: x + frame.x, y: y, width: frame.width, role: .text, into: &buffer)
         }
-        let (stateText, stateRole) = row.phase.display
+        let (stateText, stateRole) = row.moveProgress.map { ("moving \(Format.percent($0))", .status_warn) }
+            ?? row.phase.display
         table.write(stateText, column: 4, row: y, originX: x, role: stateRole, into: &buffer)
         table.write(Format.rate(row.downloadRate), column: 5, row: y, originX: x,
                     role: row.downloadRate >= 1 ? .graph_download : .dim, into: &buffer)
@@ -81,6 +94,12 @@ enum TorrentListPane {
         let eta = row.phase == .downloading ? Format.duration(row.eta) : "-"
         table.write(eta, column: 10, row: y, originX: x, role: .text, into: &buffer)
     }
+
+    /// Before the name of a torrent downloading in sequential (streaming) order.
+    static let sequentialMark = "» "
+
+    /// The help overlay's line for the marks in the list.
+    static let legend = "Torrents: » sequential (streaming) order  #name its labels"
 
     /// "3(40)": connected, and in the swarm as the trackers report it.
     static func countText(_ connected: Int, _ swarm: Int?) -> String {

@@ -13,6 +13,12 @@ public enum UIAction: Hashable, Sendable {
     case removeTorrent
     case recheck
     case setRateLimits
+    /// The selected torrent's own settings.
+    case toggleSequential
+    case setTorrentRateLimits
+    case setRatioGoal
+    case moveData
+    case setLabels
     case cycleTheme
     case zoomGraph
     case filter
@@ -43,9 +49,14 @@ public enum UIAction: Hashable, Sendable {
         case .removeTorrent: return "Remove (optionally with data)"
         case .recheck: return "Check the data on disk again"
         case .setRateLimits: return "Rate limits ↓ ↑, e.g. 500k 1M"
+        case .toggleSequential: return "Sequential (streaming) order"
+        case .setTorrentRateLimits: return "This torrent's limits ↓ ↑"
+        case .setRatioGoal: return "This torrent's ratio goal"
+        case .moveData: return "Move its data to a folder"
+        case .setLabels: return "Labels, e.g. movies, 4k"
         case .cycleTheme: return "Next colour theme"
         case .zoomGraph: return "Graph span: 5m / 30m / 2h"
-        case .filter: return "Filter by name (Esc clears)"
+        case .filter: return "Filter: name or label:NAME"
         case .cycleSort: return "Sort by the next column"
         case .reverseSort: return "Reverse the sort order"
         case .help: return "This help"

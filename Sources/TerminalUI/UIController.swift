@@ -4,7 +4,7 @@ import Foundation
 /// Turns snapshots, events and keys into `UIState` changes and `EngineCommand`s. Pure: no
 /// terminal, no clock (the caller passes the time stamp for log lines).
 public final class UIController {
-    public private(set) var state = UIState()
+    public internal(set) var state = UIState()
     public let keyMap: KeyMap
     /// Theme names `t` cycles through, in order.
     public private(set) var themeNames: [String]
@@ -136,6 +136,8 @@ public final class UIController {
         case .setRateLimits:
             let current = "\(limitText(state.snapshot.downloadLimit)) \(limitText(state.snapshot.uploadLimit))"
             state.mode = .prompt(Prompt(purpose: .rateLimits, editor: LineEditor(current)))
+        case .toggleSequential, .setTorrentRateLimits, .setRatioGoal, .moveData, .setLabels:
+            return performTorrentSetting(action)
         case .cycleTheme:
             let index = themeNames.firstIndex(of: state.themeName) ?? -1
             state.themeName = themeNames[(index + 1) % themeNames.count]
@@ -176,7 +178,7 @@ public final class UIController {
         }
     }
 
-    private func requireSelection() -> TorrentSnapshot? {
+    func requireSelection() -> TorrentSnapshot? {
         guard let row = state.selectedRow else {
             state.message = StatusMessage(text: "No torrent selected", severity: .warning)
             return nil
@@ -184,7 +186,7 @@ public final class UIController {
         return row
     }
 
-    private func limitText(_ limit: Int?) -> String {
+    func limitText(_ limit: Int?) -> String {
         guard let limit, limit > 0 else { return "0" }
         if limit % 1_048_576 == 0 { return "\(limit / 1_048_576)M" }
         if limit % 1024 == 0 { return "\(limit / 1024)k" }
@@ -353,6 +355,8 @@ public final class UIController {
                 state.message = StatusMessage(text: error.description, severity: .error)
                 return []
             }
+        case .torrentRateLimits(let id), .ratioGoal(let id), .moveData(let id), .labels(let id):
+            return submitTorrentSetting(prompt.purpose, id: id, text: text)
         }
     }
 
@@ -377,10 +381,10 @@ public final class UIController {
 
     func recomputeTorrentOrder() {
         let torrents = state.snapshot.torrents
-        let needle = state.filter.text.lowercased()
+        let filter = TorrentFilter(state.filter.text)
         var order: [Int] = []
         order.reserveCapacity(torrents.count)
-        for index in torrents.indices where needle.isEmpty || torrents[index].name.lowercased().contains(needle) {
+        for index in torrents.indices where filter.matches(torrents[index]) {
             order.append(index)
         }
         let column = state.sortColumn

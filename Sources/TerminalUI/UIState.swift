@@ -11,7 +11,11 @@ public enum TorrentSortColumn: Int, CaseIterable, Sendable {
 
 /// A one-line prompt at the bottom of the screen.
 public struct Prompt: Sendable, Equatable {
-    public enum Purpose: Sendable, Equatable { case addTorrent, rateLimits }
+    public enum Purpose: Sendable, Equatable {
+        case addTorrent, rateLimits
+        /// Settings of one torrent.
+        case torrentRateLimits(TorrentID), ratioGoal(TorrentID), moveData(TorrentID), labels(TorrentID)
+    }
     public var purpose: Purpose
     public var editor: LineEditor
 
@@ -19,6 +23,18 @@ public struct Prompt: Sendable, Equatable {
         switch purpose {
         case .addTorrent: return "Add (path or magnet): "
         case .rateLimits: return "Limits ↓ ↑ (e.g. 500k 1M, 0 = none): "
+        case .torrentRateLimits: return "Torrent limits ↓ ↑ (0 = none): "
+        case .ratioGoal: return "Ratio goal (e.g. 2, 0 = none): "
+        case .moveData: return "Move data to folder: "
+        case .labels: return "Labels (comma-separated): "
+        }
+    }
+
+    /// True for the prompts whose text is a pair of rates.
+    var takesRates: Bool {
+        switch purpose {
+        case .rateLimits, .torrentRateLimits: return true
+        default: return false
         }
     }
 }

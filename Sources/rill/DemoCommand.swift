@@ -9,8 +9,10 @@ struct DemoCommand: AsyncRillCommand {
         discussion: """
             Makes a folder of random files, starts seeders on 127.0.0.x with different upload \
             limits (two with only part of the data, one that keeps leaving and coming back), and \
-            opens the client on a session that downloads from them. Temporary files are removed \
-            on exit. Nothing leaves this machine.
+            opens the client on a session that downloads from them. Beside it: a torrent seeding \
+            to demo leechers, one with a skipped file, one queued behind the active limit, one \
+            paused, and a magnet link fetching its metadata. Temporary files are removed on exit. \
+            Nothing leaves this machine.
             """
     )
 

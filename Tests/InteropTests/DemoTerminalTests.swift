@@ -68,6 +68,49 @@ extension Interop {
             return nil
         }
 
+        /// The torrent list's line for the torrent named `name`, or "" when it is not on screen.
+        static func row(_ screen: String, _ name: String) -> String {
+            screen.split(separator: "\n").first { $0.contains(name) }.map(String.init) ?? ""
+        }
+
+        /// The session's upload rate in the status bar ("↑ 170K/s" gives "170K").
+        static func uploadRate(_ screen: String) -> String? {
+            guard let arrow = screen.range(of: "↑ ", options: .backwards) else { return nil }
+            let rest = screen[arrow.upperBound...]
+            guard let end = rest.range(of: "/s") else { return nil }
+            return String(rest[..<end.lowerBound])
+        }
+
+        /// Starts `rill demo --size 48` in `tmux` with its home and temporary folder in `dir`;
+        /// returns the file where the exit status lands.
+        static func launch(_ tmux: Tmux, width: Int, height: Int, dir: TemporaryDirectory) throws -> String {
+            let status = dir.file("status")
+            let command = "env RILL_HOME='\(dir.file("home"))' TMPDIR='\(dir.path)' LANG=C.UTF-8 '\(RillBinary.path)' "
+                + "demo --size 48; echo \"exit=$?\" > '\(status)'; sleep 30"
+            try tmux.start(width: width, height: height, command: command)
+            return status
+        }
+
+        /// Quits with q (and y when asked), then checks the exit status, the normal screen, and
+        /// that the demo's temporary files are gone.
+        static func quitAndCheck(_ tmux: Tmux, status: String, dir: TemporaryDirectory) throws {
+            try tmux.keys("q")
+            if !FileManager.default.fileExists(atPath: status) {
+                _ = try tmux.waitForScreen(10, "the quit question or the exit") {
+                    $0.lowercased().contains("quit") || FileManager.default.fileExists(atPath: status)
+                }
+                if !FileManager.default.fileExists(atPath: status) { try tmux.keys("y") }
+            }
+            let deadline = Date().addingTimeInterval(20)
+            while !FileManager.default.fileExists(atPath: status), Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+            let exit = (try? String(contentsOfFile: status, encoding: .utf8)) ?? "none"
+            #expect(exit.trimmingCharacters(in: .whitespacesAndNewlines) == "exit=0")
+            let alternate = try tmux.run(["display-message", "-p", "-t", "demo", "#{alternate_on}"]).stdout
+            #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "the normal screen is back")
+            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("rill-demo-") }
+            #expect(leftovers.isEmpty, "the demo removes its temporary files")
+        }
+
         /// Verified pieces as the Pieces pane counts them ("have 47/256").
         static func piecesHave(_ screen: String) -> Int? {
             var rest = screen[...]
@@ -86,12 +129,9 @@ extension Interop {
             defer { dir.remove() }
             let tmux = Tmux(binary: binary)
             defer { tmux.kill() }
-            let status = dir.file("status")
             // A setting with a typo: the client starts anyway and says what it ignored.
             _ = try dir.write("home/config.toml", Array("colour = \"blue\"\n".utf8))
-            let command = "env RILL_HOME='\(dir.file("home"))' TMPDIR='\(dir.path)' LANG=C.UTF-8 '\(RillBinary.path)' "
-                + "demo --size 48; echo \"exit=$?\" > '\(status)'; sleep 30"
-            try tmux.start(width: 120, height: 40, command: command)
+            let status = try Self.launch(tmux, width: 120, height: 40, dir: dir)
 
             // Every pane is there and alive: braille in the graph, pieces arriving.
             var screen = try tmux.waitForScreen(30, "the torrent and its peers") {
@@ -119,9 +159,13 @@ extension Interop {
 
             // p pauses, p again resumes.
             try tmux.keys("p")
-            screen = try tmux.waitForScreen(10, "the torrent paused") { $0.contains("paused") }
+            screen = try tmux.waitForScreen(10, "the torrent paused") {
+                Self.row($0, "rill-demo-album").contains("paused")
+            }
             try tmux.keys("p")
-            screen = try tmux.waitForScreen(10, "the torrent running again") { !$0.contains("paused") }
+            screen = try tmux.waitForScreen(10, "the torrent running again") {
+                !Self.row($0, "rill-demo-album").contains("paused")
+            }
 
             // ? opens the help, which lists the keys; any key closes it.
             try tmux.keys("?")
@@ -130,21 +174,56 @@ extension Interop {
             screen = try tmux.waitForScreen(10, "the help closed") { !$0.contains("any key closes") }
 
             // q asks while transfers are active; y confirms; the terminal comes back.
-            try tmux.keys("q")
-            if !FileManager.default.fileExists(atPath: status) {
-                _ = try tmux.waitForScreen(10, "the quit question or the exit") {
-                    $0.lowercased().contains("quit") || FileManager.default.fileExists(atPath: status)
-                }
-                if !FileManager.default.fileExists(atPath: status) { try tmux.keys("y") }
+            try Self.quitAndCheck(tmux, status: status, dir: dir)
+        }
+
+        /// The demo is a small library: all six states on screen, and uploads moving, within 10 s.
+        @Test(.enabled(if: haveTmux, "tmux is not installed"), .timeLimit(.minutes(2)))
+        func demoLibraryShowsEveryStateAndUploadsWithinTenSeconds() throws {
+            let binary = try #require(ExternalTool.find("tmux"), "tmux is required")
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let tmux = Tmux(binary: binary)
+            defer { tmux.kill() }
+            let status = try Self.launch(tmux, width: 160, height: 48, dir: dir)
+            let states = [("rill-demo-album", "downloading"), ("rill-demo-photos", "seeding"),
+                          ("rill-demo-series", "downloading"), ("rill-demo-podcast", "queued"),
+                          ("rill-demo-lectures", "paused"), ("rill-demo-live-set", "metadata")]
+            let started = Date()
+            var screen = try tmux.waitForScreen(10, "all six torrents in their states") { screen in
+                states.allSatisfy { Self.row(screen, $0.0).contains($0.1) }
             }
-            let deadline = Date().addingTimeInterval(20)
-            while !FileManager.default.fileExists(atPath: status), Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-            let exit = (try? String(contentsOfFile: status, encoding: .utf8)) ?? "none"
-            #expect(exit.trimmingCharacters(in: .whitespacesAndNewlines) == "exit=0")
-            let alternate = try tmux.run(["display-message", "-p", "-t", "demo", "#{alternate_on}"]).stdout
-            #expect(alternate.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "the normal screen is back")
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("rill-demo-") }
-            #expect(leftovers.isEmpty, "the demo removes its temporary files")
+            for (name, state) in states {
+                #expect(Self.row(screen, name).contains(state), "\(name) is \(state)")
+            }
+            let left = max(1, 10 - Date().timeIntervalSince(started))
+            screen = try tmux.waitForScreen(left, "a non-zero upload rate") { screen in
+                guard let rate = Self.uploadRate(screen) else { return false }
+                return rate != "0" && !rate.isEmpty
+            }
+            #expect(Date().timeIntervalSince(started) < 11)
+            #expect(screen.contains("#skipped-file"), "the series carries its label")
+
+            // The series skips its second episode: the Files pane says so.
+            for _ in 0..<2 { try tmux.keys("j") }
+            try tmux.keys("2")
+            screen = try tmux.waitForScreen(10, "the skipped file") {
+                $0.contains("e02 - Skipped.mkv") && $0.contains("skip")
+            }
+            // The photos go to the leechers: the Peers pane shows U (we upload to them).
+            try tmux.keys("BTab")
+            try tmux.keys("BTab")
+            try tmux.keys("k")
+            try tmux.keys("1")
+            screen = try tmux.waitForScreen(10, "leechers we upload to") { screen in
+                screen.split(separator: "\n").contains { line in
+                    let words = line.split(whereSeparator: { $0 == " " || $0 == "│" })
+                    guard let at = words.firstIndex(where: { $0.hasPrefix("demo-leech") }), at + 1 < words.count
+                    else { return false }
+                    return words[at + 1].contains("U")
+                }
+            }
+            try Self.quitAndCheck(tmux, status: status, dir: dir)
         }
 
         @Test func withoutATerminalRillSaysSoInOneSentence() throws {

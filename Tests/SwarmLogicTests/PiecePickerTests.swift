@@ -74,16 +74,16 @@ import WireProtocol
         #expect(Set(pieces) == [1, 2, 3])
     }
 
-    @Test func sequentialModeTakesLowestIndexFirst() {
+    @Test func sequentialModeTakesTheEndsThenLowestIndexFirst() {
         var fixture = PickerFixture(availability: "9999111")
         fixture.picker.sequential = true
-        #expect(fixture.pickPieces(4 * 7) == [0, 1, 2, 3, 4, 5, 6])
+        #expect(fixture.pickPieces(4 * 7) == [0, 6, 1, 2, 3, 4, 5])
     }
 
     @Test func sequentialModeStillHonoursPriority() {
         var fixture = PickerFixture(availability: "9999", priority: "2232")
         fixture.picker.sequential = true
-        #expect(fixture.pickPieces(16) == [2, 0, 1, 3])
+        #expect(fixture.pickPieces(16) == [2, 0, 3, 1])
     }
 
     @Test func picksTheFirstPiecesAtRandomWhenWeHaveNothing() {

@@ -40,6 +40,9 @@ struct CommandDispatcher: Sendable {
                 core.registry.checking[hash]?.peers.append(PeerEndpoint(host: host, port: port))
                 return .done
             }
+            if let hash = InfoHash(id: id), let pending = core.registry.checking[hash], pending.moveProgress != nil {
+                return fail(id, "\(pending.name) is moving its data; try again once it is done", core)
+            }
             if let hash = InfoHash(id: id), core.registry.checking[hash] != nil,
                core.registry.owner(for: hash) == nil {
                 // Still being checked: the command waits for the torrent to start (in order).
@@ -98,8 +101,14 @@ struct CommandDispatcher: Sendable {
             guard let tracker = torrent.tracker else { return fail(id, "\(torrent.info.name) has no trackers", core) }
             tracker.announceSoon()
             return .done
-        case .setLocation(let id, _, _):
-            return fail(id, "moving a torrent's data is not supported yet", core)
+        case .setLocation(let id, let directory, let moveData):
+            guard !directory.isEmpty else { return fail(id, "the folder cannot be empty", core) }
+            let target = URL(fileURLWithPath: directory).standardizedFileURL.path
+            guard target != URL(fileURLWithPath: torrent.downloadRoot).standardizedFileURL.path else {
+                return fail(id, "\(torrent.info.name) is already in \(target)", core)
+            }
+            TorrentRelocator.relocate(torrent, to: target, moveData: moveData, in: core)
+            return .done
         default:
             return .done
         }

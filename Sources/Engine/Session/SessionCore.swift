@@ -230,10 +230,12 @@ final class SessionCore: @unchecked Sendable {
             if magnet.id == wanted { detail = magnet.detail() }
         }
         for (hash, pending) in registry.checking where registry.magnets[hash] == nil {
-            rows.append(TorrentSnapshot(id: pending.id, name: pending.name, totalSize: pending.size,
-                                        progress: 0, phase: .checking(progress: pending.progress),
-                                        queuePosition: registry.queue.position(of: hash) ?? registry.queue.ids.count,
-                                        fileCount: pending.fileCount, downloadDirectory: pending.directory))
+            var row = TorrentSnapshot(id: pending.id, name: pending.name, totalSize: pending.size,
+                                      progress: 0, phase: .checking(progress: pending.progress),
+                                      queuePosition: registry.queue.position(of: hash) ?? registry.queue.ids.count,
+                                      fileCount: pending.fileCount, downloadDirectory: pending.directory)
+            row.moveProgress = pending.moveProgress
+            rows.append(row)
         }
         rows.sort { $0.queuePosition < $1.queuePosition }
         let (seconds, attoseconds) = now.offset.components
@@ -320,6 +322,10 @@ struct PendingCheck {
     let fileCount: Int
     let directory: String
     var progress = 0.0
+    /// While its files move to `directory`: the fraction of bytes moved (nil while checking).
+    var moveProgress: Double?
+    /// A moving torrent as the saved session keeps it meanwhile (in its old folder).
+    var remembered: SavedTorrent?
     /// Peers given while the data was checked, tried once the torrent starts.
     var peers: [PeerEndpoint] = []
     /// Commands about the torrent that arrived during the check, carried out once it starts.

@@ -25,13 +25,9 @@ final class SessionPersistence: @unchecked Sendable {
         var saved = SavedSession()
         for hash in core.registry.queue.ids {
             if let torrent = core.registry.torrents[hash] {
-                saved.torrents.append(SavedTorrent(
-                    infoHash: hash.hex, downloadDirectory: torrent.downloadRoot, paused: torrent.isPaused,
-                    seedWhenComplete: torrent.seedWhenComplete, ratioGoal: torrent.ratioGoal,
-                    filePriorities: torrent.filePriorities.map(\.rawValue),
-                    downloaded: torrent.totalDownloaded, uploaded: torrent.totalUploaded,
-                    sequential: torrent.sequential, labels: torrent.labels, addedDate: torrent.addedDate,
-                    doneDate: torrent.doneDate))
+                saved.torrents.append(Self.remembered(torrent))
+            } else if let moving = core.registry.checking[hash]?.remembered {
+                saved.torrents.append(moving)  // its files are on the way to another folder
             } else if let magnet = core.registry.magnets[hash] {
                 saved.torrents.append(SavedTorrent(
                     infoHash: hash.hex, downloadDirectory: magnet.downloadRoot, paused: false,
@@ -42,6 +38,17 @@ final class SessionPersistence: @unchecked Sendable {
             }
         }
         return saved
+    }
+
+    /// How a torrent is remembered across restarts.
+    static func remembered(_ torrent: TorrentRuntime) -> SavedTorrent {
+        SavedTorrent(
+            infoHash: torrent.infoHash.hex, downloadDirectory: torrent.downloadRoot, paused: torrent.isPaused,
+            seedWhenComplete: torrent.seedWhenComplete, ratioGoal: torrent.ratioGoal,
+            filePriorities: torrent.filePriorities.map(\.rawValue),
+            downloaded: torrent.totalDownloaded, uploaded: torrent.totalUploaded,
+            sequential: torrent.sequential, labels: torrent.labels, addedDate: torrent.addedDate,
+            doneDate: torrent.doneDate)
     }
 
     /// Writes the remembered list off the loop when it changed (or always, with `force`).

@@ -62,7 +62,8 @@ final class TorrentRegistry: @unchecked Sendable {
     func removeTorrent(_ infoHash: InfoHash) {
         if let second = torrents[infoHash]?.secondInfoHash, magnets[infoHash] == nil { aliases[second] = nil }
         torrents[infoHash] = nil
-        if magnets[infoHash] == nil { queue.remove(infoHash) }
+        // A torrent whose files are moving is back soon (see `TorrentRelocator`) and keeps its place.
+        if magnets[infoHash] == nil && checking[infoHash] == nil { queue.remove(infoHash) }
     }
 
     /// Drops a magnet; one that became a torrent keeps its place in the queue.

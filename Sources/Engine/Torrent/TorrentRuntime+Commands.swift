@@ -35,6 +35,24 @@ extension TorrentRuntime {
         picker.sequential = sequential
     }
 
+    /// The torrent's settings and totals as options, to start it again as it is (after a move).
+    var currentOptions: TorrentOptions {
+        var options = TorrentOptions()
+        options.seedWhenComplete = seedWhenComplete
+        options.sequential = sequential
+        options.filePriorities = filePriorities
+        options.downloadRateLimit = downloadLimit?.rate
+        options.uploadRateLimit = uploadLimit?.rate
+        options.ratioGoal = ratioGoal
+        options.startPaused = isPaused
+        options.earlierDownloaded = totalDownloaded
+        options.earlierUploaded = totalUploaded
+        options.labels = labels
+        options.addedDate = addedDate
+        options.doneDate = doneDate
+        return options
+    }
+
     /// Hashes the data on disk again; only matching pieces count as verified afterwards.
     func recheck() { handle(.recheckStarted) }
 

@@ -19,14 +19,24 @@ struct DemoPayload {
 
     /// Writes the files whose indices are in `only` (all when nil) below `root`.
     static func write(totalBytes: Int, to root: String, only: Set<Int>? = nil) throws {
+        try write(folderName: folderName, files: files, totalBytes: totalBytes, to: root, only: only)
+    }
+
+    /// Writes the files of a folder `folderName` made of `files` (names and shares of `totalBytes`).
+    static func write(folderName: String, files: [(name: String, share: Int)], totalBytes: Int, to root: String,
+                      only: Set<Int>? = nil) throws {
         let folder = root + "/" + folderName
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for (index, size) in sizes(totalBytes: totalBytes).enumerated() where only?.contains(index) ?? true {
-            let path = folder + "/" + files[index].name
+        let shares = files.map(\.share).reduce(0, +)
+        for (index, file) in files.enumerated() where only?.contains(index) ?? true {
+            let size = max(1, totalBytes / shares * file.share)
+            let path = folder + "/" + file.name
             FileManager.default.createFile(atPath: path, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             defer { try? handle.close() }
-            var generator = DemoBytes(seed: UInt64(index + 1))
+            // Each folder its own bytes (the album keeps the seeds it always had).
+            let salt = folderName == Self.folderName ? 0 : folderName.utf8.reduce(UInt64(0)) { $0 &* 31 &+ UInt64($1) }
+            var generator = DemoBytes(seed: UInt64(index + 1) &+ salt)
             var left = size
             while left > 0 {
                 let chunk = min(left, 1 << 20)
@@ -37,7 +47,7 @@ struct DemoPayload {
     }
 
     /// A torrent of the payload below `root`, with pieces small enough to fill the bitmap.
-    static func torrent(of root: String) throws -> Metainfo {
+    static func torrent(of root: String, folderName: String = folderName) throws -> Metainfo {
         var options = TorrentCreator.Options()
         options.pieceLength = 256 * 1024
         options.comment = "rill demo: random bytes, shared on 127.0.0.1 only"

@@ -7,7 +7,8 @@ import TorrentCore
 /// A swarm on 127.0.0.x that needs no network: seeders with different upload limits (two of
 /// them holding only part of the data, so rarity varies), one seeder that keeps leaving and
 /// coming back, and the session the UI shows, which downloads from them. Everything lives in
-/// a temporary folder that `stop()` deletes.
+/// a temporary folder that `stop()` deletes. Beside that download, a `DemoLibrary` shows every
+/// other state a torrent can be in.
 final class DemoSwarm: @unchecked Sendable {
     /// The engine the UI shows; every part of the swarm is driven through `TorrentEngine`.
     let session: any TorrentEngine
@@ -20,6 +21,8 @@ final class DemoSwarm: @unchecked Sendable {
     private let metainfo: Metainfo
     private let log: Logger
     private var flapping: Task<Void, Never>?
+    /// The other torrents of the demo (seeding, skipped file, queued, paused, magnet).
+    private var library: DemoLibrary?
     private let lock = NSLock()
 
     /// Upload limit of seeder `index`: each twice the one before, from 192 KiB/s.
@@ -57,6 +60,13 @@ final class DemoSwarm: @unchecked Sendable {
             session.perform(.add(.torrentData(metainfo.torrentBytes()), directory: folder + "/download"))
             swarm.introduce()
             swarm.startFlapping()
+            do {
+                let library = try await DemoLibrary.start(session: session, folder: folder, log: log)
+                swarm.lock.withLock { swarm.library = library }
+            } catch {
+                await swarm.stop()
+                throw error
+            }
             return swarm
         } catch {
             try? FileManager.default.removeItem(atPath: folder)
@@ -138,6 +148,7 @@ final class DemoSwarm: @unchecked Sendable {
     func stop() async {
         flapping?.cancel()
         await flapping?.value
+        await lock.withLock({ library })?.stop()
         await session.close()
         for seeder in lock.withLock({ seeders }) { await seeder?.close() }
         try? FileManager.default.removeItem(atPath: folder)
