@@ -46,6 +46,8 @@ final class SessionCore: @unchecked Sendable {
     let persistence: SessionPersistence
     private(set) var connections: ConnectionManager!
     private(set) var trackerClient: TrackerClient?
+    /// Range requests to web seeds; its HTTP client is made on first use.
+    let webSeedFetcher: WebSeedFetcher
     /// Session-wide rate limits (token buckets), when set.
     var downloadLimit: TokenBucket?
     var uploadLimit: TokenBucket?
@@ -89,6 +91,7 @@ final class SessionCore: @unchecked Sendable {
         if configuration.useTrackers {
             trackerClient = TrackerClient(eventLoopGroup: group)
         }
+        webSeedFetcher = WebSeedFetcher(eventLoopGroup: group)
         connections = ConnectionManager(core: self, transport: TCPTransport())
     }
 

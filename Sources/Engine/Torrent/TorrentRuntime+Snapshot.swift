@@ -34,7 +34,7 @@ extension TorrentRuntime {
         let checking = if case .checking = lifecycle.state { true } else { false }
         let progress = wantedBytes == 0 ? 1 : 1 - Double(leftBytes) / Double(wantedBytes)
         let eta: Double? = leftBytes > 0 && down > 1 ? Double(leftBytes) / down : nil
-        return TorrentSnapshot(
+        var row = TorrentSnapshot(
             id: id, name: info.name, totalSize: info.totalLength, progress: checking ? 0 : min(1, max(0, progress)),
             phase: phase, downloadRate: down, uploadRate: up, downloaded: totalDownloaded, uploaded: totalUploaded,
             peers: swarm.count, seeds: swarm.values.count { $0.session?.isSeed == true },
@@ -45,11 +45,13 @@ extension TorrentRuntime {
             pieceCount: pieceCount, fileCount: info.files.count, peersKnown: swarm.knownNotConnected,
             hashFailures: hashFailures, bannedPeers: trust.banned.count, trackerMessage: trackerMessage,
             sequential: sequential, downloadDirectory: downloadRoot)
+        row.webSeeds = webSeeds.count { !$0.health.isDropped }
+        return row
     }
 
     /// Peers, files, trackers and the piece map, for the torrent the front end is looking at.
     func detail(at now: SwarmInstant) -> TorrentDetail {
-        let peerRows = swarm.values.map { peer -> PeerSnapshot in
+        var peerRows = swarm.values.map { peer -> PeerSnapshot in
             var flags: PeerFlags = []
             let session = peer.session
             if session?.amInterested == true { flags.insert(.weAreInterested) }
@@ -66,7 +68,8 @@ extension TorrentRuntime {
                 downloadRate: session?.downloadRate.rate(at: now) ?? 0, uploadRate: session?.uploadRate.rate(at: now) ?? 0,
                 progress: pieceCount == 0 ? 0 : Double(session?.has.setCount ?? 0) / Double(pieceCount),
                 requestsInFlight: picker.outstandingCount(of: peer.key), source: peer.source.rawValue)
-        }.sorted { $0.downloadRate + $0.uploadRate > $1.downloadRate + $1.uploadRate }
+        } + webSeeds.map { webSeedRow($0, at: now) }
+        peerRows.sort { $0.downloadRate + $0.uploadRate > $1.downloadRate + $1.uploadRate }
 
         let have = picker.have
         let files = info.files.enumerated().compactMap { index, file -> FileSnapshot? in
@@ -92,5 +95,21 @@ extension TorrentRuntime {
         }
         return TorrentDetail(id: id, peers: peerRows, files: files, trackers: tracker?.snapshot(at: now) ?? [],
                              pieces: PieceMap(states: states, availability: availability))
+    }
+
+    /// A web seed as a peer row: its URL for the address, the client says how it is doing.
+    private func webSeedRow(_ seed: WebSeed, at now: SwarmInstant) -> PeerSnapshot {
+        var flags: PeerFlags = [.webSeed, .seed, .weChoke]
+        if seed.fetchesInFlight > 0 || isDownloading && !seed.health.isDropped { flags.insert(.weAreInterested) }
+        let client = if let reason = seed.health.droppedBecause {
+            "web seed (dropped: \(reason))"
+        } else if seed.health.errors > 0 {
+            "web seed (\(seed.health.errors) errors)"
+        } else {
+            "web seed"
+        }
+        return PeerSnapshot(address: seed.url, client: client, flags: flags,
+                            downloadRate: seed.downloadRate.rate(at: now), uploadRate: 0, progress: 1,
+                            requestsInFlight: picker.outstandingCount(of: seed.key), source: "webseed")
     }
 }
