@@ -96,4 +96,27 @@ import TorrentCore
         #expect(seedRow?.client.contains("dropped") == true)
         await session.shutdown()
     }
+
+    /// A magnet link's `ws=` mirror joins once the metadata came from a peer: the slow peer and
+    /// the mirror share the download.
+    @Test func aMagnetLinksWebSeedJoinsOnceTheMetadataIsKnown() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        guard let server = try server(dir.file("seed")) else { return }
+        defer { server.stop() }
+        let meta = try torrent(in: dir, url: server.url)
+        let seeder = try await SwarmFixture.session(host: "127.0.0.2") { $0.uploadRateLimit = 64 * 1024 }
+        _ = try await seeder.add(Metainfo(info: meta.info), downloadDirectory: dir.file("seed"))
+        let leecher = try await SwarmFixture.session(host: "127.0.0.3")
+        let link = MagnetLink(infoHash: meta.infoHash, peers: [await SwarmFixture.endpoint(of: seeder, host: "127.0.0.2")],
+                              webSeeds: [server.url])
+        let hash = try await leecher.add(magnet: link, downloadDirectory: dir.file("leech"))
+        try await leecher.waitUntilComplete(hash, timeout: .seconds(60))
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        #expect(leecher.stats(for: hash)?.webSeeds == 1)
+        let served = server.count(status: 206)
+        #expect(served > 0, "the mirror sent data")
+        await leecher.shutdown()
+        await seeder.shutdown()
+    }
 }
