@@ -16,9 +16,10 @@ import TorrentCore
         return Metainfo(info: meta.info, webSeeds: [url])
     }
 
-    private func server(_ root: String, failEvery: Int = 0, ignoreRanges: Bool = false) throws -> WebSeedServer? {
+    private func server(_ root: String, failEvery: Int = 0, shortEvery: Int = 0,
+                        ignoreRanges: Bool = false) throws -> WebSeedServer? {
         do {
-            return try WebSeedServer(root: root, failEvery: failEvery, ignoreRanges: ignoreRanges)
+            return try WebSeedServer(root: root, failEvery: failEvery, shortEvery: shortEvery, ignoreRanges: ignoreRanges)
         } catch let missing as ToolMissing {
             if ExternalTool.toolsRequired { throw missing }
             print("skipped: \(missing)")
@@ -26,10 +27,10 @@ import TorrentCore
         }
     }
 
-    @Test func downloadsFromAWebSeedThatFailsEveryThirdRequest() async throws {
+    @Test func downloadsFromAWebSeedThatFailsEveryThirdRequestAndCutsEveryFifthShort() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        guard let server = try server(dir.file("seed"), failEvery: 3) else { return }
+        guard let server = try server(dir.file("seed"), failEvery: 3, shortEvery: 5) else { return }
         defer { server.stop() }
         let meta = try torrent(in: dir, url: server.url)
         let session = try await SwarmFixture.session()
@@ -41,8 +42,9 @@ import TorrentCore
         try await session.waitUntilComplete(hash, timeout: .seconds(120))
         #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
         let stats = try #require(session.stats(for: hash))
-        #expect(stats.hashFailures == 0, "a 503 never poisons a piece")
+        #expect(stats.hashFailures == 0, "a 503 or a short body never poisons a piece")
         #expect(server.count(status: 503) > 0, "the server did fail requests")
+        #expect(server.shortReplies > 0, "the server did cut replies short")
         #expect(server.count(status: 206) > 0)
 
         let snapshot = await session.waitForSnapshot(detail: id, timeout: .seconds(5)) {

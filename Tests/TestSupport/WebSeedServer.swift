@@ -10,9 +10,9 @@ public final class WebSeedServer: Sendable {
     public let port: Int
 
     /// Serves `root` once the script says it listens; throws `ToolMissing` without python3.
-    public init(root: String, failEvery: Int = 0, ignoreRanges: Bool = false) throws {
+    public init(root: String, failEvery: Int = 0, shortEvery: Int = 0, ignoreRanges: Bool = false) throws {
         guard let python = ExternalTool.find("python3") else { throw ToolMissing("python3") }
-        var arguments = [Self.script, root, "--fail-every", "\(failEvery)"]
+        var arguments = [Self.script, root, "--fail-every", "\(failEvery)", "--short-every", "\(shortEvery)"]
         if ignoreRanges { arguments.append("--ignore-ranges") }
         process = try BackgroundProcess(python, arguments)
         guard let port = process.waitForLine(matching: "listening on (\\d+)", timeout: 20).flatMap({ Int($0) }) else {
@@ -24,6 +24,11 @@ public final class WebSeedServer: Sendable {
 
     /// The URL of the served folder.
     public var url: String { "http://127.0.0.1:\(port)/" }
+
+    /// Replies cut short so far.
+    public var shortReplies: Int {
+        process.printed.split(separator: "\n").count { $0.hasSuffix("-> 206 short") }
+    }
 
     /// Requests answered with `status` so far.
     public func count(status: Int) -> Int {

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """A small web seed for tests: serves a folder over HTTP on loopback and answers byte ranges.
 
-    webseed_server.py ROOT [--host 127.0.0.1] [--port 0] [--fail-every N] [--ignore-ranges]
+    webseed_server.py ROOT [--host 127.0.0.1] [--port 0] [--fail-every N] [--short-every N] [--ignore-ranges]
 
 Prints "listening on PORT" once ready, then one line per request ("GET path range -> status").
 With --fail-every N, every Nth request is answered 503 (counting all requests), so a client
-must retry to finish. Only single ranges ("bytes=a-b", "bytes=a-", "bytes=-n") are served; a
+must retry to finish. With --short-every N, every Nth request gets a 206 whose body stops
+halfway (the header promises the whole range) and the connection closes. Only single ranges ("bytes=a-b", "bytes=a-", "bytes=-n") are served; a
 request without Range gets the whole file with 200, and so does every request with
 --ignore-ranges (a server that does not do ranges).
 """
@@ -28,12 +29,17 @@ class Handler(BaseHTTPRequestHandler):
     def report(self, status, detail=""):
         print(f"GET {self.path} {self.headers.get('Range', '-')} -> {status} {detail}".rstrip(), flush=True)
 
-    def reply(self, status, body=b"", headers=()):
+    def reply(self, status, body=b"", headers=(), short=False):
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if short:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return self.report(status, "short")
         self.wfile.write(body)
         self.report(status)
 
@@ -58,7 +64,8 @@ class Handler(BaseHTTPRequestHandler):
         with open(path, "rb") as file:
             file.seek(start)
             body = file.read(end - start + 1)
-        self.reply(206, body, [("Content-Range", f"bytes {start}-{end}/{size}")])
+        short = self.server.short_every and number % self.server.short_every == 0
+        self.reply(206, body, [("Content-Range", f"bytes {start}-{end}/{size}")], short=short)
 
 
 def parse_range(text, size):
@@ -86,12 +93,14 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fail-every", type=int, default=0)
+    parser.add_argument("--short-every", type=int, default=0)
     parser.add_argument("--ignore-ranges", action="store_true")
     options = parser.parse_args()
     server = ThreadingHTTPServer((options.host, options.port), Handler)
     server.daemon_threads = True
     server.root = os.path.realpath(options.root)
     server.fail_every = options.fail_every
+    server.short_every = options.short_every
     server.ignore_ranges = options.ignore_ranges
     print(f"listening on {server.server_address[1]}", flush=True)
     try:
