@@ -24,7 +24,10 @@ extension PiecePicker {
         // 1. Finish what is started.
         if picked.count < count {
             let partial = downloads.keys
-                .filter { priorities[$0].isWanted && !have[$0] && peerHas[$0] && downloads[$0]?.hasMissingBlock == true }
+                .filter { piece in
+                    priorities[piece].isWanted && !have[piece] && peerHas[piece]
+                        && downloads[piece]?.hasMissingBlock == true
+                }
                 .sorted(by: partialOrder)
             for piece in partial where picked.count < count {
                 takeMissingBlocks(of: piece, for: peer, upTo: count, into: &picked, now: now)

@@ -19,7 +19,8 @@ import TorrentCore
     private func server(_ root: String, failEvery: Int = 0, shortEvery: Int = 0,
                         ignoreRanges: Bool = false) throws -> WebSeedServer? {
         do {
-            return try WebSeedServer(root: root, failEvery: failEvery, shortEvery: shortEvery, ignoreRanges: ignoreRanges)
+            return try WebSeedServer(root: root, failEvery: failEvery, shortEvery: shortEvery,
+                                     ignoreRanges: ignoreRanges)
         } catch let missing as ToolMissing {
             if ExternalTool.toolsRequired { throw missing }
             print("skipped: \(missing)")
@@ -110,8 +111,8 @@ import TorrentCore
         let seeder = try await SwarmFixture.session(host: "127.0.0.2") { $0.uploadRateLimit = 64 * 1024 }
         _ = try await seeder.add(Metainfo(info: meta.info), downloadDirectory: dir.file("seed"))
         let leecher = try await SwarmFixture.session(host: "127.0.0.3")
-        let link = MagnetLink(infoHash: meta.infoHash, peers: [await SwarmFixture.endpoint(of: seeder, host: "127.0.0.2")],
-                              webSeeds: [server.url])
+        let seederAddress = await SwarmFixture.endpoint(of: seeder, host: "127.0.0.2")
+        let link = MagnetLink(infoHash: meta.infoHash, peers: [seederAddress], webSeeds: [server.url])
         let hash = try await leecher.add(magnet: link, downloadDirectory: dir.file("leech"))
         try await leecher.waitUntilComplete(hash, timeout: .seconds(60))
         #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))

@@ -115,7 +115,9 @@ final class WebSeedFetcher: Sendable {
             case 206:
                 try Self.check(header, range: range)
             case 200:
-                guard range.lowerBound <= configuration.maxSkipForFullReply else { throw WebSeedError.rangesUnsupported }
+                guard range.lowerBound <= configuration.maxSkipForFullReply else {
+                    throw WebSeedError.rangesUnsupported
+                }
                 skip = range.lowerBound
             default:
                 throw WebSeedError.httpStatus(Int(response.status.code), retryAfter: Self.retryAfter(header))

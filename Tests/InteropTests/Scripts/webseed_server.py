@@ -6,9 +6,9 @@
 Prints "listening on PORT" once ready, then one line per request ("GET path range -> status").
 With --fail-every N, every Nth request is answered 503 (counting all requests), so a client
 must retry to finish. With --short-every N, every Nth request gets a 206 whose body stops
-halfway (the header promises the whole range) and the connection closes. Only single ranges ("bytes=a-b", "bytes=a-", "bytes=-n") are served; a
-request without Range gets the whole file with 200, and so does every request with
---ignore-ranges (a server that does not do ranges).
+halfway (the header promises the whole range) and the connection closes. Only single ranges
+("bytes=a-b", "bytes=a-", "bytes=-n") are served; a request without Range gets the whole
+file with 200, and so does every request with --ignore-ranges (a server that does not do ranges).
 """
 import argparse
 import os
