@@ -122,4 +122,24 @@ import TorrentCore
         await leecher.shutdown()
         await seeder.shutdown()
     }
+
+    /// One piece over three files is three requests; a mirror failing every third request fails
+    /// each attempt at the whole piece, so the failed request alone is retried.
+    @Test func aPieceSpanningThreeFilesArrivesFromAMirrorFailingEveryThirdRequest() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        guard let server = try server(dir.file("seed"), failEvery: 3) else { return }
+        defer { server.stop() }
+        let made = try SwarmFixture.makeTorrent(in: dir, name: "three", files: [
+            ("a", 10_000), ("b", 20_000), ("c", 30_000),
+        ], pieceLength: 64 * 1024)
+        #expect(made.info.pieceCount == 1)
+        let meta = Metainfo(info: made.info, webSeeds: [server.url])
+        let session = try await SwarmFixture.session()
+        let hash = try await session.add(meta, downloadDirectory: dir.file("leech"))
+        try await session.waitUntilComplete(hash, timeout: .seconds(30))
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        #expect(server.count(status: 503) >= 1)
+        await session.shutdown()
+    }
 }

@@ -40,7 +40,8 @@ extension TorrentRuntime {
             guard generation == seed.generation else { return }
             seed.fetchesInFlight -= 1
             switch result {
-            case .success(let bytes):
+            case .success(let (bytes, retried)):
+                seed.health.retried(retried)
                 delivered(bytes, for: fetch, from: seed)
             case .failure(let error):
                 failed(fetch, at: seed, error: error as? WebSeedError ?? .unreachable("\(error)"))

@@ -83,19 +83,45 @@ final class WebSeedFetcher: Sendable {
         try? await made?.shutdown()
     }
 
-    /// The bytes of the segments in order: each file segment is one range request, padding is zeros.
-    func fetch(_ segments: [WebSeedMap.Segment]) async throws(WebSeedError) -> [UInt8] {
+    /// The bytes of the segments in order (each file segment is one range request, padding is
+    /// zeros) and how many requests were retried on the way.
+    ///
+    /// A request that fails in a way that may pass (503 without a long `Retry-After`, time-out,
+    /// reset) is retried up to `retries` times after a short pause, keeping the segments already
+    /// in: a piece spanning three files on a mirror that fails one request in three would
+    /// otherwise never arrive whole.
+    func fetch(_ segments: [WebSeedMap.Segment], retries: Int = 3) async throws(WebSeedError)
+        -> (bytes: [UInt8], retried: Int) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(segments.reduce(0) { $0 + $1.length })
+        var retried = 0
         for segment in segments {
             switch segment {
             case .zeros(let count):
                 bytes.append(contentsOf: repeatElement(0, count: count))
             case .file(let url, let range):
-                try await fetch(url: url, range: range, into: &bytes)
+                var attempt = 0
+                while true {
+                    let mark = bytes.count
+                    do {
+                        try await fetch(url: url, range: range, into: &bytes)
+                        break
+                    } catch {
+                        bytes.removeSubrange(mark..<bytes.count)
+                        guard attempt < retries, Self.mayRetryAtOnce(error), !Task.isCancelled else { throw error }
+                        attempt += 1
+                        retried += 1
+                        try? await Task.sleep(for: .milliseconds(100) * (1 << attempt))
+                    }
+                }
             }
         }
-        return bytes
+        return (bytes, retried)
+    }
+
+    private static func mayRetryAtOnce(_ error: WebSeedError) -> Bool {
+        guard case .transient(let retryAfter) = error.failure else { return false }
+        return (retryAfter ?? .zero) <= .seconds(1)
     }
 
     /// Appends bytes `range` of the file at `url` to `bytes`.

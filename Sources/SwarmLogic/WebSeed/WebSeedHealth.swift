@@ -64,6 +64,11 @@ public struct WebSeedHealth: Sendable {
         return min(maxInFlight, max(minInFlight, byRate))
     }
 
+    /// Requests that failed and were retried at once inside a fetch that then succeeded.
+    public mutating func retried(_ count: Int) {
+        errors += max(0, count)
+    }
+
     public mutating func succeeded() {
         successes += 1
         failuresInARow = 0
