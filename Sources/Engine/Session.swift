@@ -74,6 +74,7 @@ public final class Session: Sendable {
         // Tracker exchanges still running end before the loop does.
         await core.offLoopTasks.cancelAll()
         await core.trackerClient?.shutdown()
+        await core.webSeedFetcher.shutdown()
         await core.closePools()
     }
 }

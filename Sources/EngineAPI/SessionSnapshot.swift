@@ -142,6 +142,8 @@ public struct TorrentSnapshot: Sendable, Identifiable {
     public var seeds: Int
     /// Addresses known and not connected now.
     public var peersKnown: Int
+    /// Web seeds (BEP 19) in use: HTTP mirrors not given up on.
+    public var webSeeds = 0
     /// Seeders and leechers the trackers report, when known.
     public var swarmSeeds: Int?
     public var swarmLeechers: Int?

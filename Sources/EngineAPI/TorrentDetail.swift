@@ -40,7 +40,7 @@ public struct PeerSnapshot: Sendable {
     public var progress: Double
     /// Our block requests it has not answered yet; nil when the engine does not say (a remote server).
     public var requestsInFlight: Int?
-    /// Where we learned of it: tracker, dht, pex, lsd, incoming, manual.
+    /// Where we learned of it: tracker, dht, pex, lsd, incoming, manual, webseed.
     public var source: String
 
     public init(address: String, client: String, flags: PeerFlags, downloadRate: Double, uploadRate: Double,
@@ -75,6 +75,8 @@ public struct PeerFlags: OptionSet, Sendable, Hashable {
     public static let optimistic = PeerFlags(rawValue: 1 << 6)
     public static let seed = PeerFlags(rawValue: 1 << 7)
     public static let encrypted = PeerFlags(rawValue: 1 << 8)
+    /// A web seed (BEP 19): an HTTP mirror, shown with its URL as the address.
+    public static let webSeed = PeerFlags(rawValue: 1 << 10)
 }
 
 /// One file of the torrent.

@@ -7,27 +7,36 @@ extension PiecePicker {
     ///
     /// `peerHas` is what the peer offers: its bitfield, or only its allowed-fast pieces while it
     /// chokes us. Returns fewer blocks (or none) when the peer has nothing more we need.
+    ///
+    /// `freshPiecesFirst` is for a web seed, which answers ranges: it gets whole pieces nobody
+    /// has started (so its long requests do not race the peers' blocks), and the missing blocks
+    /// of started pieces only when no fresh piece is left.
     public mutating func pickBlocks(
         for peer: PeerKey, peerHas: Bitfield, count: Int, now: SwarmInstant,
-        using generator: inout some RandomNumberGenerator
+        using generator: inout some RandomNumberGenerator, freshPiecesFirst: Bool = false
     ) -> [BlockRequest] {
         guard count > 0, peerHas.count == pieceCount else { return [] }
         var picked: [BlockRequest] = []
 
+        if freshPiecesFirst { takeFreshPieces(for: peer, peerHas: peerHas, upTo: count, into: &picked, now: now,
+                                              seed: generator.next()) }
+
         // 1. Finish what is started.
-        let partial = downloads.keys
-            .filter { priorities[$0].isWanted && !have[$0] && peerHas[$0] && downloads[$0]?.hasMissingBlock == true }
-            .sorted(by: partialOrder)
-        for piece in partial where picked.count < count {
-            takeMissingBlocks(of: piece, for: peer, upTo: count, into: &picked, now: now)
+        if picked.count < count {
+            let partial = downloads.keys
+                .filter { piece in
+                    priorities[piece].isWanted && !have[piece] && peerHas[piece]
+                        && downloads[piece]?.hasMissingBlock == true
+                }
+                .sorted(by: partialOrder)
+            for piece in partial where picked.count < count {
+                takeMissingBlocks(of: piece, for: peer, upTo: count, into: &picked, now: now)
+            }
         }
 
         // 2. Start new pieces, best first.
-        if picked.count < count {
-            var candidates = freshCandidates(peerHas: peerHas, seed: generator.next())
-            while picked.count < count, let candidate = candidates.popMin() {
-                takeMissingBlocks(of: candidate.piece, for: peer, upTo: count, into: &picked, now: now)
-            }
+        if picked.count < count && !freshPiecesFirst {
+            takeFreshPieces(for: peer, peerHas: peerHas, upTo: count, into: &picked, now: now, seed: generator.next())
         }
 
         // 3. Endgame: duplicate requests already out at other peers.
@@ -67,6 +76,16 @@ extension PiecePicker {
         static func < (a: Candidate, b: Candidate) -> Bool {
             (a.priorityRank, a.edgeRank, a.rarity, a.tieBreak, a.piece)
                 < (b.priorityRank, b.edgeRank, b.rarity, b.tieBreak, b.piece)
+        }
+    }
+
+    private mutating func takeFreshPieces(
+        for peer: PeerKey, peerHas: Bitfield, upTo count: Int, into picked: inout [BlockRequest], now: SwarmInstant,
+        seed: UInt64
+    ) {
+        var candidates = freshCandidates(peerHas: peerHas, seed: seed)
+        while picked.count < count, let candidate = candidates.popMin() {
+            takeMissingBlocks(of: candidate.piece, for: peer, upTo: count, into: &picked, now: now)
         }
     }
 

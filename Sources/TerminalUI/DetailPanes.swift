@@ -58,7 +58,9 @@ enum PeersPane {
                            into: &buffer, rect: rect, focused: focused, tabbed: tabbed) { detail, table, position, y, buffer in
             let peer = detail.peers[state.peerOrder[position]]
             let x = rect.inner.x
-            table.write(peer.address, column: 0, row: y, originX: x, role: .text, into: &buffer)
+            let address = peer.flags.contains(.webSeed)
+                ? shortened(url: peer.address, width: table.frame(0)?.width ?? 0) : peer.address
+            table.write(address, column: 0, row: y, originX: x, role: .text, into: &buffer)
             table.write(peer.client, column: 1, row: y, originX: x, role: .dim, into: &buffer)
             table.write(peer.flags.compact, column: 2, row: y, originX: x, role: .text, into: &buffer)
             table.write(Format.rate(peer.downloadRate), column: 3, row: y, originX: x,
@@ -72,6 +74,19 @@ enum PeersPane {
         }
     }
 
+    /// A web seed's URL for a column `width` wide: without its scheme, and when still too long,
+    /// the host's end and the file's name kept with "…" between (both say most about the mirror).
+    static func shortened(url: String, width: Int) -> String {
+        var text = Substring(url)
+        for scheme in ["https://", "http://"] where text.lowercased().hasPrefix(scheme) {
+            text = text.dropFirst(scheme.count)
+        }
+        guard width > 0, text.count > width else { return String(text) }
+        guard width > 2 else { return String(text.prefix(width)) }
+        let tail = (width - 1) / 2
+        return String(text.prefix(width - 1 - tail)) + "…" + String(text.suffix(tail))
+    }
+
     static func emptyLine(_ state: UIState, _ inner: Rect, _ buffer: inout ScreenBuffer) {
         guard inner.height >= 2 else { return }
         let text = state.selectedTorrent == nil ? "No torrent selected" : "Waiting for details…"
@@ -82,13 +97,13 @@ enum PeersPane {
 extension PeerFlags {
     /// Seven fixed positions, "." when unset:
     /// D/d we download (d: interested but choked) · U/u we upload (u: it is interested but choked) ·
-    /// S snubbed · I incoming · O optimistic unchoke · E encrypted · F the peer is a seed.
+    /// S snubbed · I incoming (W: a web seed) · O optimistic unchoke · E encrypted · F the peer is a seed.
     public var compact: String {
         var text = ""
         if contains(.weAreInterested) { text += contains(.peerChokes) ? "d" : "D" } else { text += "." }
         if contains(.peerInterested) { text += contains(.weChoke) ? "u" : "U" } else { text += "." }
         text += contains(.snubbed) ? "S" : "."
-        text += contains(.incoming) ? "I" : "."
+        text += contains(.webSeed) ? "W" : contains(.incoming) ? "I" : "."
         text += contains(.optimistic) ? "O" : "."
         text += contains(.encrypted) ? "E" : "."
         text += contains(.seed) ? "F" : "."
@@ -99,7 +114,7 @@ extension PeerFlags {
     public static let legend = [
         "Peer flags: D downloading from it (d: interested, choked by it)",
         "U uploading to it (u: it is interested, we choke it)  S snubbed",
-        "I incoming  O optimistic unchoke  E encrypted  F it is a seed",
+        "I incoming  W web seed  O optimistic unchoke  E encrypted  F it is a seed",
     ]
 }
 

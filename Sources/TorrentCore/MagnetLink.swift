@@ -147,7 +147,9 @@ public struct MagnetLink: Hashable, Sendable, CustomStringConvertible {
         return String(validating: bytes, as: UTF8.self)
     }
 
-    private static func percentEncode(_ text: String) -> String {
+    /// Unreserved characters (RFC 3986) stay; every other UTF-8 byte becomes `%XX`. Also used for
+    /// web seed paths.
+    static func percentEncode(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {

@@ -19,7 +19,7 @@ enum TorrentFields {
     static let needDetail: Set<String> = [
         "files", "fileStats", "priorities", "wanted", "peers", "peersFrom", "peersGettingFromUs", "peersSendingToUs",
         "trackers", "trackerStats", "trackerList", "pieces", "availability", "magnetLink", "comment", "creator",
-        "dateCreated", "desiredAvailable", "webseedsSendingToUs", "rill-pieceStates", "rill-availability",
+        "dateCreated", "desiredAvailable", "webseeds", "webseedsSendingToUs", "rill-pieceStates", "rill-availability",
     ]
 
     static func reader(_ name: String) -> Reader? { table[name] }
@@ -86,7 +86,7 @@ enum TorrentFields {
         t["peersConnected"] = { $0.row.peers }
         t["peer-limit"] = { _ in 0 }
         t["maxConnectedPeers"] = { _ in 0 }
-        t["webseeds"] = { _ in [String]() }
+        t["webseeds"] = { input in (input.detail?.peers ?? []).filter { $0.flags.contains(.webSeed) }.map(\.address) }
         // Limits and goals.
         t["downloadLimit"] = { ($0.row.downloadLimit ?? 0) / 1000 }
         t["downloadLimited"] = { $0.row.downloadLimit != nil }
@@ -119,11 +119,15 @@ enum TorrentFields {
         t["fileStats"] = { input in TorrentDetailFields.fileStats(input) }
         t["priorities"] = { input in (input.detail?.files ?? []).map { TorrentDetailFields.priority($0.priority) } }
         t["wanted"] = { input in (input.detail?.files ?? []).map { $0.priority == .skip ? 0 : 1 } }
-        t["peers"] = { input in (input.detail?.peers ?? []).map(TorrentDetailFields.peer) }
+        t["peers"] = { input in
+            (input.detail?.peers ?? []).filter { !$0.flags.contains(.webSeed) }.map(TorrentDetailFields.peer)
+        }
         t["peersFrom"] = { input in TorrentDetailFields.peersFrom(input.detail?.peers ?? []) }
         t["peersGettingFromUs"] = { input in (input.detail?.peers ?? []).count { $0.uploadRate > 0 } }
         t["peersSendingToUs"] = { input in (input.detail?.peers ?? []).count { $0.downloadRate > 0 } }
-        t["webseedsSendingToUs"] = { _ in 0 }
+        t["webseedsSendingToUs"] = { input in
+            (input.detail?.peers ?? []).count { $0.flags.contains(.webSeed) && $0.downloadRate > 0 }
+        }
         t["trackers"] = { input in TorrentDetailFields.trackers(input.detail?.trackers ?? []) }
         t["trackerStats"] = { input in TorrentDetailFields.trackerStats(input.detail?.trackers ?? [], now: input.now) }
         t["trackerList"] = { input in TorrentDetailFields.trackerList(input.detail?.trackers ?? []) }

@@ -396,6 +396,7 @@ final class StatusDisplay {
             "↑ \(ByteCount.format(Int(stats.uploadRate)))/s",
             "peers \(stats.peers) (\(stats.seeds) seeds)",
         ]
+        if stats.webSeeds > 0 { parts.append("web seeds \(stats.webSeeds)") }
         if let eta = stats.eta { parts.append("ETA \(Self.duration(eta))") }
         if stats.isComplete { parts.append("seeding, \(ByteCount.format(stats.sessionUploaded)) sent") }
         if stats.hashFailures > 0 { parts.append("\(stats.hashFailures) bad pieces refetched") }

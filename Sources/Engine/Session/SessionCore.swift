@@ -48,6 +48,8 @@ final class SessionCore: @unchecked Sendable {
     let persistence: SessionPersistence
     private(set) var connections: ConnectionManager!
     private(set) var trackerClient: TrackerClient?
+    /// Range requests to web seeds; its HTTP client is made on first use.
+    let webSeedFetcher: WebSeedFetcher
     /// Session-wide rate limits (token buckets), when set.
     var downloadLimit: TokenBucket?
     var uploadLimit: TokenBucket?
@@ -92,6 +94,7 @@ final class SessionCore: @unchecked Sendable {
         if configuration.useTrackers {
             trackerClient = TrackerClient(eventLoopGroup: group, proxy: configuration.proxy)
         }
+        webSeedFetcher = WebSeedFetcher(eventLoopGroup: group)
         let transport: any PeerTransport = configuration.proxy.map { SOCKS5Transport(proxy: $0) } ?? TCPTransport()
         connections = ConnectionManager(core: self, transport: transport)
     }

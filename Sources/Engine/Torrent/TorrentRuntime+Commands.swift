@@ -70,6 +70,7 @@ extension TorrentRuntime {
             case .success(let verified):
                 picker = Self.makePicker(info: info, filePriorities: filePriorities, sequential: sequential,
                                          verified: verified)
+                for seed in webSeeds { picker.peerHasAll(seed.key) }
                 resumeKeeper?.restart(verified: verified)
                 refreshWantedBytes()
                 assembly.discardAll()

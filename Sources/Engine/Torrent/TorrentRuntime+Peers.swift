@@ -209,6 +209,7 @@ extension TorrentRuntime {
             fillRequests(peer)
             peer.flush()
         }
+        fillWebSeeds()
     }
 
     /// How many of `blocks` block requests the download rate limits allow now (spending them).

@@ -8,24 +8,37 @@ import WireProtocol
 /// outcome updates the picker, peer trust and the peers (`have`).
 extension TorrentRuntime {
     func receivedBlock(_ request: BlockRequest, data: ByteBuffer, from peer: PeerConnection) {
+        if storeBlock(request, data: data, from: peer.key) == .unexpected {
+            // Data we would never ask for (a skipped piece, a wrong offset or length).
+            countAgainst(peer, by: 1, why: "sent a block nobody asked for")
+        }
+    }
+
+    /// What became of a block that arrived.
+    enum BlockFate {
+        case kept, dropped, unexpected
+    }
+
+    /// Takes one block from a peer or a web seed (`key`): into its piece, and the piece on to be
+    /// verified once complete.
+    @discardableResult
+    func storeBlock(_ request: BlockRequest, data: ByteBuffer, from key: PeerKey) -> BlockFate {
         let piece = request.piece.value
         // Over the memory bound, data nobody asked this peer for is not kept for a piece not
         // started. A requested block is always kept: the requests in flight bound it already,
         // and dropping it would stall the piece until the request times out.
-        guard assembly.accepts(piece: piece) || picker.hasRequest(request, from: peer.key) else { return }
-        let arrival = picker.blockReceived(request, from: peer.key)
-        for key in arrival.cancelFrom {
-            if let other = swarm[key], let actions = other.session?.cancel(request, at: core.now) {
-                carry(actions, for: other)
+        guard assembly.accepts(piece: piece) || picker.hasRequest(request, from: key) else { return .dropped }
+        let arrival = picker.blockReceived(request, from: key)
+        for other in arrival.cancelFrom {
+            if let peer = swarm[other], let actions = peer.session?.cancel(request, at: core.now) {
+                carry(actions, for: peer)
             }
         }
         switch arrival {
         case .duplicate:
-            return
+            return .dropped
         case .unexpected:
-            // Data we would never ask for (a skipped piece, a wrong offset or length).
-            countAgainst(peer, by: 1, why: "sent a block nobody asked for")
-            return
+            return .unexpected
         case .expected, .lateAfterCancel:
             break
         }
@@ -34,6 +47,7 @@ extension TorrentRuntime {
         if case .readyToVerify = picker.blockWritten(request), let bytes = assembly.takeForVerifying(piece) {
             verify(piece: piece, data: bytes)
         }
+        return .kept
     }
 
     private func verify(piece: Int, data: [UInt8]) {
@@ -59,7 +73,7 @@ extension TorrentRuntime {
     private func pieceVerified(_ piece: Int, data: [UInt8]) {
         let index = PieceIndex(checked: piece)
         guard !picker.have[piece] else { return }
-        let contributors = Set(picker.contributors(of: index).compactMap { swarm[$0]?.endpoint.host })
+        let contributors = Set(picker.contributors(of: index).compactMap(trustName))
         ban(trust.pieceVerified(piece, data: data, contributors: contributors, blockSize: picker.blockSize))
         picker.pieceVerified(index)
         pieceNoLongerMissing(piece)
@@ -74,7 +88,7 @@ extension TorrentRuntime {
     private func pieceFailed(_ piece: Int, data: [UInt8]) {
         hashFailures += 1
         let index = PieceIndex(checked: piece)
-        let senders = picker.blockSources(of: index).map { key in key.flatMap { swarm[$0]?.endpoint.host } }
+        let senders = picker.blockSources(of: index).map { key in key.flatMap(trustName) }
         picker.pieceFailed(index)
         core.log.warning("piece \(piece) of \(info.name) failed its hash check; fetching it again")
         core.recordEvent(.hashFailed(id, piece: piece))
@@ -121,8 +135,14 @@ extension TorrentRuntime {
         if trust.strike(peer.endpoint.host, by: amount) { ban([peer.endpoint.host]) }
     }
 
-    /// Closes every connection from addresses just banned.
+    /// Who sent the data of `key` as peer trust knows it: a peer's address, or a web seed's name.
+    private func trustName(of key: PeerKey) -> String? {
+        swarm[key]?.endpoint.host ?? webSeed(for: key)?.trustName
+    }
+
+    /// Closes every connection from addresses just banned, and stops using web seeds banned.
     private func ban(_ hosts: Set<String>) {
+        dropWebSeeds(named: hosts)
         for host in hosts {
             core.log.warning("banning \(host): it sent data for several pieces that failed their hash")
             core.recordEvent(.peerBanned(id, address: host))

@@ -52,6 +52,7 @@ extension TorrentRuntime {
         row.pieceSize = info.pieceLength
         row.downloadLimit = downloadLimit?.rate
         row.uploadLimit = uploadLimit?.rate
+        row.webSeeds = webSeeds.count { !$0.health.isDropped }
         return row
     }
 
@@ -65,7 +66,7 @@ extension TorrentRuntime {
 
     /// Peers, files, trackers and the piece map, for the torrent the front end is looking at.
     func detail(at now: SwarmInstant) -> TorrentDetail {
-        let peerRows = swarm.values.map { peer -> PeerSnapshot in
+        var peerRows = swarm.values.map { peer -> PeerSnapshot in
             var flags: PeerFlags = []
             let session = peer.session
             if session?.amInterested == true { flags.insert(.weAreInterested) }
@@ -82,7 +83,8 @@ extension TorrentRuntime {
                 downloadRate: session?.downloadRate.rate(at: now) ?? 0, uploadRate: session?.uploadRate.rate(at: now) ?? 0,
                 progress: pieceCount == 0 ? 0 : Double(session?.has.setCount ?? 0) / Double(pieceCount),
                 requestsInFlight: picker.outstandingCount(of: peer.key), source: peer.source.rawValue)
-        }.sorted { $0.downloadRate + $0.uploadRate > $1.downloadRate + $1.uploadRate }
+        } + webSeeds.map { webSeedRow($0, at: now) }
+        peerRows.sort { $0.downloadRate + $0.uploadRate > $1.downloadRate + $1.uploadRate }
 
         let have = picker.have
         let files = info.files.enumerated().compactMap { index, file -> FileSnapshot? in
@@ -113,5 +115,21 @@ extension TorrentRuntime {
                                    creator: metainfo.createdBy, creationDate: metainfo.creationDate.map(Double.init))
         detail.diagnosis = diagnosis(at: now, trackers: trackers)
         return detail
+    }
+
+    /// A web seed as a peer row: its URL for the address, the client says how it is doing.
+    private func webSeedRow(_ seed: WebSeed, at now: SwarmInstant) -> PeerSnapshot {
+        var flags: PeerFlags = [.webSeed, .seed, .weChoke]
+        if seed.fetchesInFlight > 0 || isDownloading && !seed.health.isDropped { flags.insert(.weAreInterested) }
+        let client = if let reason = seed.health.droppedBecause {
+            "web seed (dropped: \(reason))"
+        } else if seed.health.errors > 0 {
+            "web seed (\(seed.health.errors) errors)"
+        } else {
+            "web seed"
+        }
+        return PeerSnapshot(address: seed.url, client: client, flags: flags,
+                            downloadRate: seed.downloadRate.rate(at: now), uploadRate: 0, progress: 1,
+                            requestsInFlight: picker.outstandingCount(of: seed.key), source: "webseed")
     }
 }

@@ -56,6 +56,8 @@ final class TorrentRuntime: @unchecked Sendable {
     var downloadLimit: TokenBucket?
     var uploadLimit: TokenBucket?
     let tracker: TrackerAnnouncer?
+    /// HTTP mirrors from the torrent's `url-list` or the magnet's `ws=` (BEP 19).
+    let webSeeds: [WebSeed]
 
     init(metainfo: Metainfo, downloadRoot: String, options: TorrentOptions, core: SessionCore,
          storage: any TorrentStorage, verified: Bitfield) {
@@ -90,6 +92,8 @@ final class TorrentRuntime: @unchecked Sendable {
         lastChokeRound = core.now
         tracker = core.configuration.useTrackers && !metainfo.trackerTiers.isEmpty
             ? TrackerAnnouncer(tiers: metainfo.trackerTiers, core: core) : nil
+        webSeeds = WebSeed.seeds(for: metainfo.webSeeds, info: metainfo.info)
+        for seed in webSeeds { picker.peerHasAll(seed.key) }
         downloadLimit = options.downloadRateLimit.map { TokenBucket(rate: $0) }
         uploadLimit = options.uploadRateLimit.map { TokenBucket(rate: $0) }
         if downloadLimit != nil || uploadLimit != nil { core.startRateTicker() }
@@ -171,9 +175,11 @@ final class TorrentRuntime: @unchecked Sendable {
         switch effect {
         case .closePeers(let reason):
             for peer in swarm.values { peer.close(reason: reason) }
+            stopWebSeeds()
         case .connectPeers:
             swarm.retryAll(now: core.now)
             connectToCandidates()
+            fillWebSeeds()
         case .saveResume:
             saveResume()
         case .queueChanged:
@@ -218,6 +224,7 @@ final class TorrentRuntime: @unchecked Sendable {
             let old = picker.requests(sentAtOrBefore: now.advanced(by: .seconds(-20)))
             for (key, block) in old { picker.requestTimedOut(block, by: key) }
             if !old.isEmpty { fillAllRequests() }
+            fillWebSeeds()
         }
         for peer in swarm.values {
             if let actions = peer.session?.tick(at: now) { carry(actions, for: peer) }
