@@ -19,6 +19,10 @@ public struct SessionSnapshot: Sendable {
     public var maxActiveSeeds: Int?
     /// The DHT node's state; nil when the DHT is off.
     public var dht: DHTHealth?
+    /// Of `connections`, how many run over uTP (BEP 29); the rest are TCP.
+    public var utpConnections = 0
+    /// Whether the session accepts and dials uTP.
+    public var utpEnabled = false
 
     public init(torrents: [TorrentSnapshot] = [], detail: TorrentDetail? = nil, downloadRate: Double = 0,
                 uploadRate: Double = 0, downloadLimit: Int? = nil, uploadLimit: Int? = nil, listenPort: Int = 0,

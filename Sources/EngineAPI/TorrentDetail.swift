@@ -61,6 +61,8 @@ public struct PeerFlags: OptionSet, Sendable, Hashable {
     public static let optimistic = PeerFlags(rawValue: 1 << 6)
     public static let seed = PeerFlags(rawValue: 1 << 7)
     public static let encrypted = PeerFlags(rawValue: 1 << 8)
+    /// The connection runs over uTP (BEP 29), not TCP.
+    public static let utp = PeerFlags(rawValue: 1 << 9)
 }
 
 /// One file of the torrent.

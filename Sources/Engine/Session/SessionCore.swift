@@ -89,7 +89,11 @@ final class SessionCore: @unchecked Sendable {
         if configuration.useTrackers {
             trackerClient = TrackerClient(eventLoopGroup: group)
         }
-        connections = ConnectionManager(core: self, transport: TCPTransport())
+        let utp = configuration.useUTP
+            ? UTPTransport(socket: UTPSocket(loop: loop, now: { [unowned self] in now }, log: logger,
+                                             maxStreams: configuration.maxConnections + configuration.maxHalfOpen))
+            : nil
+        connections = ConnectionManager(core: self, transport: TCPTransport(), utp: utp)
     }
 
     var now: SwarmInstant { SwarmInstant(ContinuousClock.now, since: origin) }
@@ -220,12 +224,15 @@ final class SessionCore: @unchecked Sendable {
         }
         rows.sort { $0.queuePosition < $1.queuePosition }
         let (seconds, attoseconds) = now.offset.components
-        publisher.publish(SessionSnapshot(
+        var snapshot = SessionSnapshot(
             torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
             downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
             connections: connections.count, uptime: Double(seconds) + Double(attoseconds) / 1e18,
             freeDiskSpace: freeDiskSpace, maxActiveDownloads: registry.maxActiveDownloads,
-            maxActiveSeeds: registry.maxActiveSeeds, dht: dhtHealth(at: now)))
+            maxActiveSeeds: registry.maxActiveSeeds, dht: dhtHealth(at: now))
+        snapshot.utpConnections = connections.utpCount
+        snapshot.utpEnabled = connections.utpSocket != nil
+        publisher.publish(snapshot)
     }
 
     /// Sets or clears the session-wide rate limits.
