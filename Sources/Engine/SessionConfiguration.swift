@@ -9,7 +9,7 @@ public struct SessionConfiguration: Sendable {
     /// TCP port for incoming peers; 0 lets the system choose.
     public var listenPort: Int = 6881
     /// Accept and dial peers over uTP (BEP 29) too, on the UDP port of the same number. Off in the
-    /// library, like the DHT (a new peer is dialled over uTP first, which costs about 3 s for a
+    /// library, like the DHT (a new peer is dialled over uTP first, which costs 1 s for a
     /// dead or TCP-only address); the command line and the UI turn it on unless told `--no-utp`.
     public var useUTP = false
     /// Open peer connections across all torrents.

@@ -12,7 +12,11 @@ import TorrentCore
         defer { dir.remove() }
         let meta = try SwarmFixture.makeTorrent(in: dir, name: "clip", files: [("clip.bin", 2_500_071)])
         let seeder = try await SwarmFixture.session { $0.useUTP = true }
-        let leecher = try await SwarmFixture.session { $0.useUTP = true }
+        // Slowed to 1 MB/s, so the connection lasts a few seconds for the snapshots to show.
+        let leecher = try await SwarmFixture.session {
+            $0.useUTP = true
+            $0.downloadRateLimit = 1_000_000
+        }
         _ = try await seeder.add(meta, downloadDirectory: dir.file("seed"))
         let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
         leecher.addPeers([await SwarmFixture.endpoint(of: seeder)], to: hash)

@@ -9,7 +9,7 @@ import WireProtocol
 ///
 /// Two transports share the port number: TCP and, unless turned off, uTP (one UDP socket).
 /// Dialling follows `TransportMemory`: what worked with the peer before, else uTP first and TCP
-/// when the SYN gets no answer within about 3 s, as libtorrent does. Loop-confined.
+/// when the SYN gets no answer within 1 s (libtorrent waits about 3 s). Loop-confined.
 final class ConnectionManager: @unchecked Sendable {
     private unowned let core: SessionCore
     private let transport: any PeerTransport
@@ -127,7 +127,7 @@ final class ConnectionManager: @unchecked Sendable {
             case .success(let kind):
                 transports.worked(kind, for: endpoint)
                 if kind == .utp { utpCount += 1 }
-                core.log.debug("connected to \(endpoint) over \(kind) (learnt from \(source.rawValue))")
+                core.log.debug("connected to \(endpoint) (learnt from \(source.rawValue)) over \(kind)")
                 scheduleHandshakeTimeout(connection)
             case .failure(let error):
                 released(endpoint.host)
@@ -143,7 +143,7 @@ final class ConnectionManager: @unchecked Sendable {
         guard let kind = order.first else { return done(.failure(ChannelError.connectTimeout(.seconds(0)))) }
         let infoHash = connection.owner?.infoHash
         let chosen: any PeerTransport = kind == .utp ? (utp ?? transport) : transport
-        // uTP gives up on a SYN by itself after about 3 s; TCP waits 10 s.
+        // uTP gives up on a SYN by itself after 1 s; TCP waits 10 s.
         chosen.connect(to: connection.endpoint, on: core.loop, timeout: .seconds(10)) { [self] channel in
             channel.eventLoop.makeCompletedFuture {
                 connection.isUTP = kind == .utp

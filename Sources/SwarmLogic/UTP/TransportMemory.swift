@@ -8,7 +8,8 @@ public enum TransportKind: String, Sendable, Hashable {
 /// Which transport to dial a peer on, remembered per address.
 ///
 /// As libtorrent does, a peer we know nothing about gets uTP first and TCP when the SYN goes
-/// unanswered (about 3 s: `UTPConnection.Configuration.maxSynTimeouts`). TCP cannot go first:
+/// unanswered (after 1 s here, ~3 s in libtorrent: `UTPConnection.Configuration.maxSynTimeouts`;
+/// the existing resume test stops a download after 2 s and needs data by then). TCP cannot go first:
 /// a libtorrent peer with TCP switched off still accepts TCP connections and resets them at
 /// the first byte (measured with 2.0.8), which looks like a peer that hung up, not like one
 /// without TCP. What worked with the peer last time comes first after that; so does what the

@@ -32,8 +32,9 @@ public struct UTPConnection: Sendable {
         public var idleTimeout = Duration.seconds(60)
         /// Expiries of the retransmission timer in a row that end a connection.
         public var maxTimeouts = 6
-        /// Expiries that give up on a SYN (after 1 s and 2 s more: a peer without uTP costs about 3 s).
-        public var maxSynTimeouts = 2
+        /// Expiries that give up on a SYN: one, so a peer without uTP costs 1 s before TCP is tried
+        /// (libtorrent resends the SYN and waits about 3 s; a lost SYN here only means TCP this time).
+        public var maxSynTimeouts = 1
         /// How long to wait for the peer's FIN once ours is acknowledged.
         public var closeLinger = Duration.seconds(10)
         public var targetDelay = LEDBAT.defaultTarget

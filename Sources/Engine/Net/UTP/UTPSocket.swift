@@ -109,7 +109,7 @@ final class UTPSocket: @unchecked Sendable {
     // MARK: - Connecting
 
     /// Opens a uTP connection to `endpoint`; the future gets the pipeline's channel once the
-    /// peer answered the SYN (or fails after about 3 s without an answer).
+    /// peer answered the SYN (or fails after 1 s without an answer).
     func connect(to endpoint: PeerEndpoint,
                  initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<Channel> {
         guard channel != nil else { return loop.makeFailedFuture(ChannelError.ioOnClosedChannel) }

@@ -17,7 +17,7 @@ struct UTPTransport: PeerTransport {
         }
     }
 
-    /// `timeout` does not apply: a SYN without an answer gives up after about 3 s by itself.
+    /// `timeout` does not apply: a SYN without an answer gives up after 1 s by itself.
     func connect(to endpoint: PeerEndpoint, on loop: EventLoop, timeout: TimeAmount,
                  initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<Channel> {
         socket.connect(to: endpoint, initializer: initializer)
