@@ -30,13 +30,13 @@ echo "payload: ${size_mb} MiB of random data"
 head -c $((size_mb << 20)) /dev/urandom > "$work/seed/payload.bin"
 "$rill" create "$work/seed/payload.bin" -o "$work/payload.torrent" --no-date >/dev/null
 
-start_seeder() { # address, extra lt_tool flags...; prints the port
+start_seeder() { # address, extra lt_tool flags...; the port goes to $work/port-ADDRESS
     local address=$1; shift
     /usr/bin/python3 "$lt_tool" seed "$work/payload.torrent" "$work/seed" --listen "$address:0" --seconds 3600 "$@" \
         > "$work/seeder-$address.log" 2>&1 &
-    pids+=($!)
+    pids+=($!)   # not in a $(...) subshell, so the trap can stop it
     for _ in $(seq 1 600); do grep -q ready "$work/seeder-$address.log" && break; sleep 0.5; done
-    sed -n 's/^ready \([0-9]*\)/\1/p' "$work/seeder-$address.log"
+    sed -n 's/^ready \([0-9]*\)/\1/p' "$work/seeder-$address.log" > "$work/port-$address"
 }
 
 measure() { # name, then the command; prints one row
@@ -52,8 +52,10 @@ measure() { # name, then the command; prints one row
         t = e - s; printf "  %-22s %7.2f s %8.1f MiB/s %7.2f CPU s %8.0f MiB peak\n", n, t, mb / t, u + y, m / 1024 }'
 }
 
-utp_port=$(start_seeder 127.0.0.41 --utp-only)
-tcp_port=$(start_seeder 127.0.0.42)
+start_seeder 127.0.0.41 --utp-only
+start_seeder 127.0.0.42
+utp_port=$(cat "$work/port-127.0.0.41")
+tcp_port=$(cat "$work/port-127.0.0.42")
 echo "uTP-only libtorrent seeder on 127.0.0.41:$utp_port, TCP-only one on 127.0.0.42:$tcp_port"
 rill_args=(--dir "$work/dest" --port 0 --listen 127.0.0.1 --no-dht --no-lsd --no-trackers)
 measure "rill over uTP" "$rill" download "$work/payload.torrent" "${rill_args[@]}" --peer "127.0.0.41:$utp_port"
