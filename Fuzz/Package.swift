@@ -22,6 +22,7 @@ let targets: [(name: String, products: [String])] = [
     ("http-announce", ["WireProtocol", "TorrentCore"]),
     ("lsd", ["WireProtocol", "TorrentCore"]),
     ("resume-data", ["Storage", "TorrentCore"]),
+    ("utp", ["WireProtocol"]),
 ]
 
 let package = Package(

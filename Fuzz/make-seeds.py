@@ -256,6 +256,12 @@ def main():
     seed("udp-tracker", "hand-announce6-limited", bytes([1 | 4 | 8, 0, 1]) + u32(1) + u32(7) + u32(1800) + u32(0) + u32(2)
          + bytes(15) + b"\1\x1a\xe1" + bytes(15) + b"\2\x1a\xe1")
 
+    # MARK: utp: datagrams libtorrent sent over uTP on loopback
+    utp = os.path.join(ROOT, "Tests/WireProtocolTests/Fixtures/UTP")
+    for name in sorted(os.listdir(utp)):
+        if name.endswith(".bin"):
+            copy("utp", os.path.join(utp, name))
+
     # MARK: http-announce: flags (limit, scrape, address text), [limit], then the body
     for name in ["opentracker-http-announce.bin", "opentracker-http-failure.bin"]:
         seed("http-announce", name, bytes([0]) + open(os.path.join(TRACKER, name), "rb").read())

@@ -8,6 +8,10 @@ public struct SessionConfiguration: Sendable {
     public var listenHost: String = "0.0.0.0"
     /// TCP port for incoming peers; 0 lets the system choose.
     public var listenPort: Int = 6881
+    /// Accept and dial peers over uTP (BEP 29) too, on the UDP port of the same number. Off in the
+    /// library, like the DHT (a new peer is dialled over uTP first, which costs 1 s for a
+    /// dead or TCP-only address); the command line and the UI turn it on unless told `--no-utp`.
+    public var useUTP = false
     /// Open peer connections across all torrents.
     public var maxConnections = 200
     /// Open peer connections per torrent.

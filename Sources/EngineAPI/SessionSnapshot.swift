@@ -26,6 +26,10 @@ public struct SessionSnapshot: Sendable {
     public var engineDescription = "local"
     /// The engine runs elsewhere (reached over a connection): quitting the front end only detaches.
     public var isAttached = false
+    /// Of `connections`, how many run over uTP (BEP 29); the rest are TCP.
+    public var utpConnections = 0
+    /// Whether the session accepts and dials uTP.
+    public var utpEnabled = false
 
     public init(torrents: [TorrentSnapshot] = [], detail: TorrentDetail? = nil, downloadRate: Double = 0,
                 uploadRate: Double = 0, downloadLimit: Int? = nil, uploadLimit: Int? = nil, listenPort: Int = 0,

@@ -75,6 +75,8 @@ public struct PeerFlags: OptionSet, Sendable, Hashable {
     public static let optimistic = PeerFlags(rawValue: 1 << 6)
     public static let seed = PeerFlags(rawValue: 1 << 7)
     public static let encrypted = PeerFlags(rawValue: 1 << 8)
+    /// The connection runs over uTP (BEP 29), not TCP.
+    public static let utp = PeerFlags(rawValue: 1 << 9)
     /// A web seed (BEP 19): an HTTP mirror, shown with its URL as the address.
     public static let webSeed = PeerFlags(rawValue: 1 << 10)
 }

@@ -20,6 +20,7 @@ enum StatusBar {
         add(" \(Format.rate(s.uploadRate))/s")
         if let limit = s.uploadLimit { add(" [\(Format.limit(limit))]") }
         add("  port \(s.listenPort)  conns \(s.connections)")
+        if s.utpConnections > 0 { add(" (\(s.utpConnections) uTP)") }
         if let free = s.freeDiskSpace { add("  free \(Format.bytes(free))") }
         if let dht = s.dht { add("  DHT \(dht.nodes) nodes") }
         if let message = state.message {

@@ -43,7 +43,7 @@ enum PeersPane {
     static let columns: [TableColumn] = [
         TableColumn(title: "Address", width: 0, priority: 100),
         TableColumn(title: "Client", width: 12, priority: 5),
-        TableColumn(title: "Flags", width: 7, priority: 9),
+        TableColumn(title: "Flags", width: 8, priority: 9),
         TableColumn(title: "↓/s", width: 6, alignRight: true, priority: 8),
         TableColumn(title: "↑/s", width: 6, alignRight: true, priority: 8),
         TableColumn(title: "Has", width: 4, alignRight: true, priority: 6),
@@ -95,9 +95,10 @@ enum PeersPane {
 }
 
 extension PeerFlags {
-    /// Seven fixed positions, "." when unset:
+    /// Eight fixed positions, "." when unset:
     /// D/d we download (d: interested but choked) · U/u we upload (u: it is interested but choked) ·
-    /// S snubbed · I incoming (W: a web seed) · O optimistic unchoke · E encrypted · F the peer is a seed.
+    /// S snubbed · I incoming (W: a web seed) · O optimistic unchoke · E encrypted · F the peer is a seed ·
+    /// P over uTP (µTP, BEP 29; "." is TCP), the letter libtorrent's client_test uses.
     public var compact: String {
         var text = ""
         if contains(.weAreInterested) { text += contains(.peerChokes) ? "d" : "D" } else { text += "." }
@@ -107,6 +108,7 @@ extension PeerFlags {
         text += contains(.optimistic) ? "O" : "."
         text += contains(.encrypted) ? "E" : "."
         text += contains(.seed) ? "F" : "."
+        text += contains(.utp) ? "P" : "."
         return text
     }
 
@@ -114,7 +116,7 @@ extension PeerFlags {
     public static let legend = [
         "Peer flags: D downloading from it (d: interested, choked by it)",
         "U uploading to it (u: it is interested, we choke it)  S snubbed",
-        "I incoming  W web seed  O optimistic unchoke  E encrypted  F it is a seed",
+        "I incoming  W web seed  O optimistic unchoke  E encrypted  F seed  P uTP",
     ]
 }
 

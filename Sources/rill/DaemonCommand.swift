@@ -51,6 +51,9 @@ struct DaemonCommand: AsyncRillCommand {
     @Flag(help: "Do not announce or look for peers on the local network (LSD).")
     var noLsd = false
 
+    @Flag(help: "Use TCP only: no uTP (BEP 29) connections either way.")
+    var noUtp = false
+
     @Option(help: "TCP port of the RPC (default 9091; 0: any free port).")
     var rpcPort: Int?
 
@@ -99,6 +102,7 @@ struct DaemonCommand: AsyncRillCommand {
         if !dhtBootstrap.isEmpty { settings.dhtBootstrap = dhtBootstrap }
         if let dhtPort { settings.dhtPort = dhtPort }
         if noLsd { settings.localDiscovery = false }
+        if noUtp { settings.utpEnabled = false }
         if let rpcPort { settings.rpcPort = rpcPort }
         if let rpcBind { settings.rpcBind = rpcBind }
         if let rpcUsername { settings.rpcUsername = rpcUsername }

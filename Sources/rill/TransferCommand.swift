@@ -59,6 +59,9 @@ struct TransferOptions: ParsableArguments {
     @Flag(help: "Do not announce or look for peers on the local network (LSD, BEP 14).")
     var noLsd = false
 
+    @Flag(help: "Use TCP only: no uTP (BEP 29) connections either way.")
+    var noUtp = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         for (name, value) in [("--max-down", maxDown), ("--max-up", maxUp)] {
@@ -126,6 +129,7 @@ struct TransferOptions: ParsableArguments {
         configuration.dht.port = dhtPort
         configuration.dht.stateFile = RillPaths.dhtStateFile
         configuration.localDiscovery = !noLsd
+        configuration.useUTP = !noUtp
         return configuration
     }
 

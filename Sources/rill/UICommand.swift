@@ -34,12 +34,16 @@ struct UICommand: AsyncRillCommand {
                                valueName: "URL"))
     var connect: String?
 
+    @Flag(help: "Use TCP only: no uTP (BEP 29) connections either way (overrides utp in the configuration).")
+    var noUtp = false
+
     func execute() async throws {
         try FrontEnd.requireTerminal()
         let config = ConfigFile(path: RillPaths.configFile)
         var settings = config.settings
         if let dir { settings.downloadDirectory = dir }
         if let theme { settings.theme = theme }
+        if noUtp { settings.utpEnabled = false }
         let log = FrontEnd.fileLogger()
         for problem in config.problems { log.warning("\(problem)") }
 
@@ -125,6 +129,7 @@ extension SessionConfiguration {
         dht.bootstrapNodes = settings.dhtBootstrap
         dht.stateFile = RillPaths.dhtStateFile
         localDiscovery = settings.localDiscovery
+        useUTP = settings.utpEnabled
         proxy = settings.proxy
     }
 }

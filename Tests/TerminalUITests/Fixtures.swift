@@ -39,7 +39,7 @@ enum Fixtures {
                          flags: [.weAreInterested, .peerInterested, .seed, .encrypted], downloadRate: 524_288,
                          uploadRate: 0, progress: 1, requestsInFlight: 48, source: "tracker"),
             PeerSnapshot(address: "127.0.0.3:6881", client: "libtorrent 2.0.8",
-                         flags: [.weAreInterested, .peerInterested, .incoming], downloadRate: 716_800,
+                         flags: [.weAreInterested, .peerInterested, .incoming, .utp], downloadRate: 716_800,
                          uploadRate: 65_536, progress: 0.61, requestsInFlight: 32, source: "incoming"),
             PeerSnapshot(address: "127.0.0.4:6889", client: "aria2 1.36.0",
                          flags: [.weAreInterested, .peerChokes, .weChoke, .peerInterested, .snubbed],

@@ -80,6 +80,20 @@ import Testing
         }
     }
 
+    @Test func peersOverUTPShowAFlagAndACountInTheStatusBar() {
+        var state = Fixtures.controller(width: 120, height: 40).state
+        state.snapshot.utpConnections = 5
+        var buffer = ScreenBuffer(width: 120, height: 1)
+        StatusBar.render(state, into: &buffer, rect: Rect(x: 0, y: 0, width: 120, height: 1))
+        #expect(buffer.text.contains("conns 17 (5 uTP)"))
+        state.snapshot.utpConnections = 0
+        var tcpOnly = ScreenBuffer(width: 120, height: 1)
+        StatusBar.render(state, into: &tcpOnly, rect: Rect(x: 0, y: 0, width: 120, height: 1))
+        #expect(!tcpOnly.text.contains("uTP"))
+        #expect(PeerFlags([.incoming, .utp]).compact == "...I...P")
+        #expect(PeerFlags([.encrypted]).compact == ".....E..")
+    }
+
     @Test func helpOverlayListsEveryBinding() {
         for (width, height) in [(160, 48), (80, 24)] {
             let controller = Fixtures.controller(width: width, height: height)

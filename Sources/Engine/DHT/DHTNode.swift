@@ -21,6 +21,8 @@ final class DHTNode: @unchecked Sendable {
     private(set) var ownID: NodeID
     private(set) var table: RoutingTable
     private var channel: Channel?
+    /// The uTP socket this node shares, when it does.
+    private var sharedSocket: UTPSocket?
     private(set) var port = 0
     private var tokens = TokenIssuer()
     private var store = PeerStore()
@@ -83,8 +85,18 @@ final class DHTNode: @unchecked Sendable {
 
     // MARK: - Start and stop
 
-    /// Binds the UDP socket and starts joining the DHT.
-    func start(host: String, port requested: Int) -> EventLoopFuture<Void> {
+    /// Binds the UDP socket and starts joining the DHT. With `shared` (the uTP socket on the same
+    /// address and port), the node sends on it and gets its non-uTP datagrams instead.
+    func start(host: String, port requested: Int, shared: UTPSocket? = nil) -> EventLoopFuture<Void> {
+        if let shared, let channel = shared.datagramChannel {
+            sharedSocket = shared
+            shared.otherDatagrams = { [self] buffer, address in
+                guard let host = address.ipAddress, let port = address.port.flatMap(UInt16.init(exactly:)), port > 0
+                else { return }
+                receive(Array(buffer.readableBytesView), from: PeerEndpoint(host: host, port: port))
+            }
+            return joined(channel, host: host, requested: requested, how: "sharing uTP's socket")
+        }
         var bootstrap = DatagramBootstrap(group: core.loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
         if family == .ipv6 {
@@ -104,15 +116,17 @@ final class DHTNode: @unchecked Sendable {
                 }
             }
             .bind(host: host, port: requested)
-            .flatMap { [self] channel in
-                self.channel = channel
-                port = channel.localAddress?.port ?? requested
-                core.log.info("DHT node \(ownID) on UDP \(host):\(port)")
-                ticker = core.loop.scheduleRepeatedTask(initialDelay: .milliseconds(200), delay: .milliseconds(500)) {
-                    [self] _ in tick()
-                }
-                return resolveBootstrapNodes()
-            }
+            .flatMap { [self] channel in joined(channel, host: host, requested: requested, how: "") }
+    }
+
+    private func joined(_ channel: Channel, host: String, requested: Int, how: String) -> EventLoopFuture<Void> {
+        self.channel = channel
+        port = channel.localAddress?.port ?? requested
+        core.log.info("DHT node \(ownID) on UDP \(host):\(port)\(how.isEmpty ? "" : " (\(how))")")
+        ticker = core.loop.scheduleRepeatedTask(initialDelay: .milliseconds(200), delay: .milliseconds(500)) {
+            [self] _ in tick()
+        }
+        return resolveBootstrapNodes()
     }
 
     /// Turns the configured `HOST:PORT` strings into addresses, off the event loop (names need DNS).
@@ -150,6 +164,7 @@ final class DHTNode: @unchecked Sendable {
             let state = DHTState(id: ownID, nodes: table.entries.map(\.node))
             do { try state.save(to: path) } catch { core.log.warning("DHT: cannot save state to \(path): \(error)") }
         }
+        if sharedSocket != nil { return core.loop.makeSucceededFuture(()) }   // uTP closes it
         return channel?.close() ?? core.loop.makeSucceededFuture(())
     }
 

@@ -52,7 +52,8 @@ extension SessionCore {
             if let v4Host {
                 let node = DHTNode(core: self, settings: configuration.dht, family: .ipv4)
                 dht = node
-                started.append(node.start(host: v4Host, port: port).recover { [self] error in
+                let shared = v4Host == host && port == listeningPort ? connections.utpSocket : nil
+                started.append(node.start(host: v4Host, port: port, shared: shared).recover { [self] error in
                     log.error("DHT off: cannot use UDP \(v4Host):\(port): \(error)")
                     dht = nil
                 })
@@ -60,7 +61,8 @@ extension SessionCore {
             if let v6Host {
                 let node = DHTNode(core: self, settings: configuration.dht, family: .ipv6)
                 dht6 = node
-                started.append(node.start(host: v6Host, port: port).recover { [self] error in
+                let shared = v6Host == host && port == listeningPort ? connections.utpSocket : nil
+                started.append(node.start(host: v6Host, port: port, shared: shared).recover { [self] error in
                     // Many hosts have no IPv6: only an explicit IPv6 address makes this an error.
                     if everywhere {
                         log.debug("IPv6 DHT off: \(error)")

@@ -321,6 +321,7 @@ final class MagnetTorrent: @unchecked Sendable {
             var flags: PeerFlags = []
             if peer.direction == .incoming { flags.insert(.incoming) }
             if peer.isEncrypted { flags.insert(.encrypted) }
+            if peer.isUTP { flags.insert(.utp) }
             return PeerSnapshot(address: peer.endpoint.description, client: peer.clientName, flags: flags,
                                 downloadRate: 0, uploadRate: 0, progress: 0, requestsInFlight: 0,
                                 source: peer.source.rawValue)

@@ -6,15 +6,24 @@ import WireProtocol
 /// Peer connections at the session level: the listening socket, dialling, and the caps on open
 /// and half-open connections. It builds each channel's pipeline and hands the connection to the
 /// torrent that owns it (for incoming peers, once their handshake names the torrent).
-/// Loop-confined.
+///
+/// Two transports share the port number: TCP and, unless turned off, uTP (one UDP socket).
+/// Dialling follows `TransportMemory`: what worked with the peer before, else uTP first and TCP
+/// when the SYN gets no answer within 1 s (libtorrent waits about 3 s). Loop-confined.
 final class ConnectionManager: @unchecked Sendable {
     private unowned let core: SessionCore
     private let transport: any PeerTransport
+    private var utp: UTPTransport?
     private var server: Channel?
+    private var utpServer: Channel?
+    /// What worked (or what the swarm said) per peer address.
+    private(set) var transports = TransportMemory()
     private(set) var listeningPort = 0
     /// Open connections (any state) and outgoing ones still connecting.
     private(set) var count = 0
     private var halfOpen = 0
+    /// Of `count`, the connections that run over uTP.
+    private(set) var utpCount = 0
     /// Open connections per IP address (both directions).
     private var perHost: [String: Int] = [:]
     private var nextPeerKey: UInt64 = 1
@@ -24,10 +33,14 @@ final class ConnectionManager: @unchecked Sendable {
     private(set) var acceptsIncoming = true
     private var configuration: SessionConfiguration { core.configuration }
 
-    init(core: SessionCore, transport: any PeerTransport) {
+    init(core: SessionCore, transport: any PeerTransport, utp: UTPTransport?) {
         self.core = core
         self.transport = transport
+        self.utp = utp
     }
+
+    /// The uTP socket, when uTP is on and bound.
+    var utpSocket: UTPSocket? { utpServer == nil ? nil : utp?.socket }
 
     /// Connections we may still open now.
     var room: Int {
@@ -40,16 +53,34 @@ final class ConnectionManager: @unchecked Sendable {
             acceptsIncoming = false
             return core.loop.makeSucceededFuture(())
         }
-        return transport.listen(host: configuration.listenHost, port: configuration.listenPort, on: core.group) { [self] channel in
-            channel.eventLoop.makeCompletedFuture { try accept(channel) }
-        }.map { [self] channel in
+        return transport.listen(host: configuration.listenHost, port: configuration.listenPort,
+                                on: core.group) { [self] channel, remote in
+            channel.eventLoop.makeCompletedFuture { try accept(channel, from: remote, overUTP: false) }
+        }.flatMap { [self] channel in
             server = channel
             listeningPort = channel.localAddress?.port ?? configuration.listenPort
+            return listenForUTP()
+        }
+    }
+
+    /// Binds the uTP socket on the TCP port's number; if that fails, uTP stays off (logged).
+    private func listenForUTP() -> EventLoopFuture<Void> {
+        guard let utp else { return core.loop.makeSucceededFuture(()) }
+        return utp.listen(host: configuration.listenHost, port: listeningPort, on: core.group) { [self] channel, remote in
+            channel.eventLoop.makeCompletedFuture { try accept(channel, from: remote, overUTP: true) }
+        }.map { [self] channel in
+            utpServer = channel
+            core.log.info("uTP on UDP \(configuration.listenHost):\(listeningPort)")
+        }.recover { [self] error in
+            core.log.error("uTP off: cannot use UDP \(configuration.listenHost):\(listeningPort): \(error)")
+            self.utp = nil
         }
     }
 
     func close() -> EventLoopFuture<Void> {
-        server?.close() ?? core.loop.makeSucceededFuture(())
+        let utpClosed = utpServer == nil ? core.loop.makeSucceededFuture(()) : (utp?.socket.close() ?? core.loop.makeSucceededFuture(()))
+        let tcpClosed = server?.close() ?? core.loop.makeSucceededFuture(())
+        return tcpClosed.and(utpClosed).map { _ in }
     }
 
     private func makeKey() -> PeerKey {
@@ -72,18 +103,23 @@ final class ConnectionManager: @unchecked Sendable {
         if let left = perHost[host], left > 1 { perHost[host] = left - 1 } else { perHost[host] = nil }
     }
 
-    private func accept(_ channel: Channel) throws {
-        guard let address = channel.remoteAddress, let host = address.ipAddress, let port = address.port,
-              let remotePort = UInt16(exactly: port), mayConnect(to: host),
+    private func accept(_ channel: Channel, from remote: PeerEndpoint?, overUTP: Bool) throws {
+        guard let remote, mayConnect(to: remote.host),
               count < configuration.maxConnections || core.evictIdlePeer()
         else {
             channel.close(promise: nil)
             return
         }
-        opened(host)
+        opened(remote.host)
         incomingAccepted += 1
-        let connection = PeerConnection(key: makeKey(), endpoint: PeerEndpoint(host: host, port: remotePort),
+        let connection = PeerConnection(key: makeKey(), endpoint: remote,
                                         direction: .incoming, source: .incoming, owner: nil, context: core)
+        connection.isUTP = overUTP
+        // A uTP peer sends from its listening port: it can be dialled back over uTP.
+        if overUTP {
+            transports.worked(.utp, for: remote)
+            utpCount += 1
+        }
         try addHandlers(to: channel, connection: connection, encryptFor: nil)
         scheduleHandshakeTimeout(connection)
     }
@@ -97,16 +133,14 @@ final class ConnectionManager: @unchecked Sendable {
         halfOpen += 1
         let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, source: source,
                                         owner: owner, context: core)
-        let infoHash = owner.infoHash
-        transport.connect(to: endpoint, on: core.loop, timeout: .seconds(10)) { [self] channel in
-            channel.eventLoop.makeCompletedFuture {
-                try addHandlers(to: channel, connection: connection, encryptFor: encrypted ? infoHash : nil)
-            }
-        }.assumeIsolated().whenComplete { [self] result in
+        let order = transports.order(for: endpoint, utpAvailable: utpSocket != nil)
+        attempt(order[...], connection: connection, encrypted: encrypted) { [self] result in
             halfOpen -= 1
             switch result {
-            case .success:
-                core.log.debug("connected to \(endpoint) (learnt from \(source.rawValue))")
+            case .success(let kind):
+                transports.worked(kind, for: endpoint)
+                if kind == .utp { utpCount += 1 }
+                core.log.debug("connected to \(endpoint) (learnt from \(source.rawValue)) over \(kind)")
                 scheduleHandshakeTimeout(connection)
             case .failure(let error):
                 released(endpoint.host)
@@ -116,9 +150,44 @@ final class ConnectionManager: @unchecked Sendable {
         }
     }
 
+    /// Tries each transport in turn until one connects.
+    private func attempt(_ order: ArraySlice<TransportKind>, connection: PeerConnection, encrypted: Bool,
+                         done: @escaping (Result<TransportKind, Error>) -> Void) {
+        guard let kind = order.first else { return done(.failure(ChannelError.connectTimeout(.seconds(0)))) }
+        let infoHash = connection.owner?.infoHash
+        let chosen: any PeerTransport = kind == .utp ? (utp ?? transport) : transport
+        // uTP gives up on a SYN by itself after 1 s; TCP waits 10 s.
+        chosen.connect(to: connection.endpoint, on: core.loop, timeout: .seconds(10)) { [self] channel in
+            channel.eventLoop.makeCompletedFuture {
+                connection.isUTP = kind == .utp
+                try addHandlers(to: channel, connection: connection, encryptFor: encrypted ? infoHash : nil)
+            }
+        }.assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success:
+                done(.success(kind))
+            case .failure(let error):
+                if order.count > 1, connection.state == .connecting {
+                    core.log.debug("no \(kind) connection to \(connection.endpoint) (\(error)); trying \(order.dropFirst().first!)")
+                    attempt(order.dropFirst(), connection: connection, encrypted: encrypted, done: done)
+                } else {
+                    done(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// A peer told us (PEX flag 0x04 set or not) which transport another peer is reached on.
+    func noteTransport(_ kind: TransportKind, for endpoint: PeerEndpoint) {
+        transports.heard(kind, for: endpoint)
+    }
+
+
+
     /// A connection ended (after it was set up).
     func closed(_ connection: PeerConnection) {
         released(connection.endpoint.host)
+        if connection.isUTP { utpCount -= 1 }
     }
 
     private func addHandlers(to channel: Channel, connection: PeerConnection, encryptFor infoHash: InfoHash?) throws {

@@ -13,7 +13,8 @@ struct SOCKS5Transport: PeerTransport {
     var name: String { "tcp via socks5" }
 
     func listen(host: String, port: Int, on group: EventLoopGroup,
-                initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) -> EventLoopFuture<Channel> {
+                initializer: @escaping @Sendable (Channel, PeerEndpoint?) -> EventLoopFuture<Void>)
+        -> EventLoopFuture<Channel> {
         group.next().makeFailedFuture(ChannelError.operationUnsupported)
     }
 

@@ -36,6 +36,8 @@ final class PeerConnection: @unchecked Sendable {
     var pex: PexState?
     /// True when the connection runs RC4 (MSE/PE).
     var isEncrypted = false
+    /// True when the connection runs over uTP (BEP 29) rather than TCP.
+    var isUTP = false
     /// Blocks being read from disk for this peer.
     var uploadsReading = 0
     /// For a magnet's peers, which have no `PeerSession`: for keep-alives.

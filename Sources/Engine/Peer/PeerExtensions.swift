@@ -97,6 +97,10 @@ extension PeerConnection {
         if pex == nil { pex = PexState(connectedAt: now) }
         let endpoints = (pex?.accept(message, at: now) ?? []).filter { !context.isOwnAddress($0) }
         guard !endpoints.isEmpty else { return }
+        let accepted = Set(endpoints)
+        for peer in message.added where accepted.contains(peer.endpoint) {
+            context.peerTransportHeard(peer.flags.contains(.supportsUTP) ? .utp : .tcp, for: peer.endpoint)
+        }
         context.log.debug("\(endpoint) told us of \(endpoints.count) peers by PEX")
         switch owner {
         case .torrent(let torrent): torrent.addCandidates(endpoints, source: .pex)

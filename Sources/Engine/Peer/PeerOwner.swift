@@ -39,6 +39,8 @@ protocol PeerContext: AnyObject {
     /// BEP 5: we take `port` messages (BEP 27: not for private torrents).
     func handshakeReserved(for infoHash: InfoHash) -> ReservedBits
     func connectionClosed(_ connection: PeerConnection)
+    /// Another peer said (PEX flag 0x04 set or clear) how it reaches `endpoint`.
+    func peerTransportHeard(_ kind: TransportKind, for endpoint: PeerEndpoint)
 }
 
 extension SessionCore: PeerContext {
@@ -56,4 +58,7 @@ extension SessionCore: PeerContext {
     }
 
     func connectionClosed(_ connection: PeerConnection) { connections.closed(connection) }
+    func peerTransportHeard(_ kind: TransportKind, for endpoint: PeerEndpoint) {
+        connections.noteTransport(kind, for: endpoint)
+    }
 }

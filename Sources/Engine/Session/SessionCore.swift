@@ -96,7 +96,12 @@ final class SessionCore: @unchecked Sendable {
         }
         webSeedFetcher = WebSeedFetcher(eventLoopGroup: group)
         let transport: any PeerTransport = configuration.proxy.map { SOCKS5Transport(proxy: $0) } ?? TCPTransport()
-        connections = ConnectionManager(core: self, transport: transport)
+        // Behind a proxy UDP stays off (nothing may go around it), uTP included.
+        let utp = configuration.useUTP && configuration.proxy == nil
+            ? UTPTransport(socket: UTPSocket(loop: loop, now: { [unowned self] in now }, log: logger,
+                                             maxStreams: configuration.maxConnections + configuration.maxHalfOpen))
+            : nil
+        connections = ConnectionManager(core: self, transport: transport, utp: utp)
     }
 
     var now: SwarmInstant { SwarmInstant(ContinuousClock.now, since: origin) }
@@ -242,12 +247,15 @@ final class SessionCore: @unchecked Sendable {
         }
         rows.sort { $0.queuePosition < $1.queuePosition }
         let (seconds, attoseconds) = now.offset.components
-        publisher.publish(SessionSnapshot(
+        var snapshot = SessionSnapshot(
             torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
             downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
             connections: connections.count, uptime: Double(seconds) + Double(attoseconds) / 1e18,
             freeDiskSpace: freeDiskSpace, maxActiveDownloads: registry.maxActiveDownloads,
-            maxActiveSeeds: registry.maxActiveSeeds, dht: dhtHealth(at: now), settings: settings))
+            maxActiveSeeds: registry.maxActiveSeeds, dht: dhtHealth(at: now), settings: settings)
+        snapshot.utpConnections = connections.utpCount
+        snapshot.utpEnabled = connections.utpSocket != nil
+        publisher.publish(snapshot)
     }
 
     /// The session's setup as front ends see it.
@@ -259,7 +267,7 @@ final class SessionCore: @unchecked Sendable {
         }
         return SessionSettings(defaultDirectory: defaultDirectory, encryption: encryption,
                                dhtEnabled: configuration.dht.enabled, localDiscoveryEnabled: configuration.localDiscovery,
-                               peerExchangeEnabled: true, utpEnabled: false,
+                               peerExchangeEnabled: true, utpEnabled: connections.utpSocket != nil,
                                maxConnections: configuration.maxConnections,
                                maxConnectionsPerTorrent: configuration.maxConnectionsPerTorrent,
                                version: configuration.clientName)

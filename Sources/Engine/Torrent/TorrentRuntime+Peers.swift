@@ -295,6 +295,7 @@ extension TorrentRuntime {
             var flags: PexFlags = []
             if peer.session?.isSeed == true { flags.insert(.seed) }
             if peer.direction == .outgoing { flags.insert(.reachable) }
+            if peer.isUTP { flags.insert(.supportsUTP) }
             return PexMessage.Peer(endpoint, flags: flags)
         }
         for peer in swarm.values where peer.pex != nil { peer.exchangePeers(current: current, mayExchange: true) }

@@ -78,6 +78,7 @@ extension TorrentRuntime {
             if session?.isOptimistic == true { flags.insert(.optimistic) }
             if session?.isSeed == true { flags.insert(.seed) }
             if peer.isEncrypted { flags.insert(.encrypted) }
+            if peer.isUTP { flags.insert(.utp) }
             return PeerSnapshot(
                 address: peer.endpoint.description, client: peer.clientName, flags: flags,
                 downloadRate: session?.downloadRate.rate(at: now) ?? 0, uploadRate: session?.uploadRate.rate(at: now) ?? 0,

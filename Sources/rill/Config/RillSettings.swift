@@ -26,6 +26,8 @@ struct RillSettings: Equatable, Sendable {
     var dhtPort: Int?
     var dhtBootstrap = DHTSettings.publicRouters
     var localDiscovery = true
+    /// Accept and dial uTP (BEP 29) peers as well as TCP ones.
+    var utpEnabled = true
     var encryption = EncryptionPolicy.enabled
     /// Every outgoing connection through this SOCKS5 proxy; nil connects directly.
     var proxy: SOCKS5Proxy?

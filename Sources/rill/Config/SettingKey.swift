@@ -55,6 +55,7 @@ struct SettingKey: Sendable {
                    },
                    show: { "[" + $0.dhtBootstrap.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
         flag("lsd.enabled", "find peers on the local network (BEP 14)", \.localDiscovery),
+        flag("utp", "connect to and accept peers over uTP (BEP 29) as well as TCP", \.utpEnabled),
         SettingKey(name: "encryption", help: "peer encryption: disabled, enabled, preferred or required",
                    apply: { settings, value in
                        guard let policy = value.string.flatMap(EncryptionPolicy.init(rawValue:)) else {

@@ -6,6 +6,7 @@
   lt_tool.py check TORRENT SAVE_PATH      JSON: which pieces libtorrent finds valid on disk
   lt_tool.py seed TORRENT SAVE_PATH --listen IP:PORT [--seconds N]
       seeds until killed (or N seconds); prints "ready" once listening and checked
+  (seed, download, magnet) --utp-only: no TCP either way, uTP only (as a peer behind a NAT that passes only UDP)
   lt_tool.py download TORRENT SAVE_PATH --listen IP:PORT [--peer IP:PORT] [--seconds N] [--max-down BYTES]
       downloads from the given peer (or the torrent's trackers); prints "ready PORT" once listening;
       exits 0 when complete, 1 on timeout; --max-down limits loopback peers too (to stay partial a while)
@@ -101,7 +102,7 @@ ENCRYPTION = {
 }
 
 
-def loopback_session(listen, encryption="default"):
+def loopback_session(listen, encryption="default", utp_only=False):
     settings = {
         "listen_interfaces": listen,
         "enable_dht": False,
@@ -111,12 +112,15 @@ def loopback_session(listen, encryption="default"):
         "enable_ip_notifier": False,
         "allow_multiple_connections_per_ip": True,
         "dht_bootstrap_nodes": "",
-        # rill has no uTP: libtorrent would try it first and wait 3 s for the connection to time out.
+        # TCP only unless asked (--utp-only): the TCP tests test TCP, and libtorrent would try uTP first.
         "enable_outgoing_utp": False,
         "enable_incoming_utp": False,
         "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
         | lt.alert.category_t.tracker_notification,
     }
+    if utp_only:
+        settings.update({"enable_outgoing_utp": True, "enable_incoming_utp": True,
+                         "enable_outgoing_tcp": False, "enable_incoming_tcp": False})
     settings.update(ENCRYPTION[encryption])
     return lt.session(settings)
 
@@ -129,7 +133,8 @@ def option(rest, name, default=None):
 
 
 def seed(torrent, save_path, rest):
-    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"), option(rest, "--encryption", "default"))
+    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"), option(rest, "--encryption", "default"),
+                           "--utp-only" in rest)
     params = lt.add_torrent_params()
     params.ti = lt.torrent_info(torrent)
     params.save_path = save_path
@@ -165,7 +170,8 @@ def limit_local_download(ses, rate):
 
 
 def download(torrent, save_path, rest):
-    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"), option(rest, "--encryption", "default"))
+    ses = loopback_session(option(rest, "--listen", "127.0.0.1:0"), option(rest, "--encryption", "default"),
+                           "--utp-only" in rest)
     if option(rest, "--max-down"):
         limit_local_download(ses, int(option(rest, "--max-down")))
     params = lt.add_torrent_params()
