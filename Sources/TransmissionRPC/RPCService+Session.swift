@@ -8,10 +8,11 @@ extension RPCService {
                                     configDirectory: hooks.configDirectory,
                                     freeSpace: Self.freeBytes(at: snapshot.settings.defaultDirectory)?.free)
         guard let fields = RPCValue.strings(arguments["fields"]), !fields.isEmpty else { return all }
+        let legacyName = Self.legacyNames(of: all)
         var picked: [String: Any] = [:]
         for field in fields {
-            let key = field.replacingOccurrences(of: "_", with: "-")
-            if let value = all[key] ?? all[field] { picked[key] = value }
+            let key = legacyName[RPCDialect.snakeCase(field)] ?? field
+            if let value = all[key] { picked[key] = value }
         }
         return picked
     }
@@ -26,7 +27,9 @@ extension RPCService {
         var queueChanged = false
         var changes = state.withLockedValue { $0 }
 
-        for key in arguments.keys.map({ $0.replacingOccurrences(of: "_", with: "-") }).sorted() {
+        // Keys arrive snake_cased (RPCArguments); name each as session-get does (`seedRatioLimit`, `download-dir`).
+        let legacyName = Self.legacyNames(of: current)
+        for key in arguments.keys.map({ legacyName[$0] ?? $0.replacingOccurrences(of: "_", with: "-") }).sorted() {
             let value = arguments[key]
             switch key {
             case "download-dir":
@@ -43,9 +46,9 @@ extension RPCService {
             case "speed-limit-down-enabled", "speed-limit-up-enabled", "download-queue-enabled", "seed-queue-enabled",
                  "download-queue-size", "seed-queue-size":
                 break  // applied below, once every number is known
-            case "seedRatioLimit", "seedratiolimit":
+            case "seedRatioLimit":
                 changes.seedRatioLimit = max(0, try arguments.double("seedRatioLimit") ?? 0)
-            case "seedRatioLimited", "seedratiolimited":
+            case "seedRatioLimited":
                 changes.seedRatioLimited = try arguments.bool("seedRatioLimited") ?? false
             case "start-added-torrents":
                 changes.startAddedTorrents = try arguments.bool(key) ?? true
@@ -95,6 +98,11 @@ extension RPCService {
         state.withLockedValue { $0 = kept }
         try await run(commands)
         return [:]
+    }
+
+    /// snake_case → the name session-get uses (`seed_ratio_limit` → `seedRatioLimit`, `download_dir` → `download-dir`).
+    private static func legacyNames(of values: [String: Any]) -> [String: String] {
+        Dictionary(values.keys.map { (RPCDialect.snakeCase($0), $0) }) { first, _ in first }
     }
 
     private static func same(_ a: Any, _ b: Any?) -> Bool {

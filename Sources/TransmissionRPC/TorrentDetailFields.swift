@@ -53,7 +53,7 @@ enum TorrentDetailFields {
             "address": host, "port": port, "clientName": peer.client, "flagStr": flagString(peer),
             "progress": peer.progress, "rateToClient": Int(peer.downloadRate), "rateToPeer": Int(peer.uploadRate),
             "isEncrypted": flags.contains(.encrypted), "isIncoming": flags.contains(.incoming),
-            "isUTP": flags.contains(PeerFlags(rawValue: 1 << 9)),
+            "isUTP": flags.contains(.utp),
             "clientIsChoked": flags.contains(.peerChokes), "clientIsInterested": flags.contains(.weAreInterested),
             "peerIsChoked": flags.contains(.weChoke), "peerIsInterested": flags.contains(.peerInterested),
             "isDownloadingFrom": downloadingFrom, "isUploadingTo": uploadingTo,
@@ -81,7 +81,7 @@ enum TorrentDetailFields {
         default: break
         }
         if flags.contains(.incoming) { out += "I" }
-        if flags.contains(PeerFlags(rawValue: 1 << 9)) { out += "T" }
+        if flags.contains(.utp) { out += "T" }
         return out
     }
 

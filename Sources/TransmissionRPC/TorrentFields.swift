@@ -73,7 +73,6 @@ enum TorrentFields {
         }
         t["queuePosition"] = { $0.row.queuePosition }
         t["sequentialDownload"] = { $0.row.sequential }
-        t["sequential_download"] = { $0.row.sequential }
         // Transfer.
         t["rateDownload"] = { Int($0.row.downloadRate) }
         t["rateUpload"] = { Int($0.row.uploadRate) }

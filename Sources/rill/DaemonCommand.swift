@@ -132,7 +132,7 @@ struct DaemonCommand: AsyncRillCommand {
         configuration.resumeFolder = RillPaths.resumeFolder
         configuration.persistTorrents = true
         configuration.restoreSavedTorrentsOnStart = true
-        let session: Session
+        let session: any TorrentEngine
         do { session = try await Session(configuration: configuration, logger: logger) } catch {
             throw CLIError("\(error)")
         }

@@ -149,6 +149,14 @@ import TransmissionRPC
         let rows = try #require((get["result"] as? [String: Any])?["torrents"] as? [[String: Any]])
         #expect(rows.first?["hash_string"] as? String == added["hash_string"] as? String)
         #expect(rows.first?["file_count"] as? Int == 1)
+        let set = try await fixture.raw(["jsonrpc": "2.0", "id": 6, "method": "session_set",
+                                         "params": ["seed_ratio_limit": 1.5, "seed_ratio_limited": true]])
+        #expect(set["error"] == nil, "\(set)")
+        let session = try await fixture.raw(["jsonrpc": "2.0", "id": 7, "method": "session_get",
+                                             "params": ["fields": ["seed_ratio_limit", "download_dir"]]])
+        let values = try #require(session["result"] as? [String: Any])
+        #expect(values["seed_ratio_limit"] as? Double == 1.5)
+        #expect(values["seed_ratio_limited"] == nil && values["download_dir"] != nil)
         let error = try await fixture.raw(["jsonrpc": "2.0", "id": 5, "method": "nope"])
         #expect((error["error"] as? [String: Any])?["code"] as? Int == -32601)
     }

@@ -53,7 +53,7 @@ final class DemoSwarm: @unchecked Sendable {
             configuration.useTrackers = false
             configuration.resumeFolder = folder + "/resume"
             configuration.downloadDirectory = folder + "/download"
-            let session = try await Session(configuration: configuration, logger: log)
+            let session: any TorrentEngine = try await Session(configuration: configuration, logger: log)
             let swarm = DemoSwarm(session: session, folder: folder, metainfo: metainfo, seeders: seeders,
                                   roots: roots, log: log)
             try FileManager.default.createDirectory(atPath: folder + "/download", withIntermediateDirectories: true)
