@@ -80,7 +80,7 @@ enum TorrentAdder {
         core.discoveryMagnetAdded(link.infoHash)
         core.recordEvent(.added(magnet.id, name: magnet.name))
         magnet.addCandidates(link.peers + extraPeers, source: .manual)
-        core.publishSnapshot()
+        core.publishSoon()  // once for a restored session's magnets, not once per magnet
     }
 
     /// The file priorities once the file list is known: the caller's own if they fit, else the
