@@ -63,7 +63,7 @@ final class TorrentRuntime: @unchecked Sendable {
     var restingRow: TorrentSnapshot?
 
     init(metainfo: Metainfo, downloadRoot: String, options: TorrentOptions, core: SessionCore,
-         storage: any TorrentStorage, verified: Bitfield) {
+         storage: any TorrentStorage, verified: Bitfield, resumeIsCurrent: Bool = false) {
         self.metainfo = metainfo
         self.info = metainfo.info
         self.downloadRoot = downloadRoot
@@ -81,7 +81,8 @@ final class TorrentRuntime: @unchecked Sendable {
                                  verified: verified)
         resumeKeeper = core.resumeStore.map { store in
             let recorder = ResumeRecorder(store: store, info: metainfo.info, downloadRoot: downloadRoot, storage: storage,
-                                          verified: verified, clock: SessionCore.wallClock)
+                                          verified: verified, clock: SessionCore.wallClock,
+                                          storedSnapshotIsCurrent: resumeIsCurrent)
             return ResumeKeeper(recorder: recorder, pool: core.flushPool, loop: core.loop, log: core.log, now: core.now)
         }
         verifier = PieceVerifier(pool: core.diskPool, writer: core.writePool, storage: storage, info: metainfo.info,
