@@ -48,7 +48,7 @@ private let ignoredEvents: [IgnoredEvent] = {
                   .recheckFinished(complete: true)],
         .checking: [.activate, .deactivate, .completed, .becameIncomplete, .recheckStarted],
         .failed: [.pause, .activate, .deactivate, .completed, .becameIncomplete, .recheckProgress(0.5),
-                  .recheckFinished(complete: true), .fail("disk full")],
+                  .recheckFinished(complete: true), .fail("disk full"), .fail("other")],
         .stopped: everyEvent,
     ]
     return LifeStart.allCases.flatMap { start in
@@ -324,14 +324,18 @@ private let ignoredEvents: [IgnoredEvent] = {
 
     // MARK: - Failure and stop
 
-    @Test func failureIsReportedOncePerReason() {
+    /// Writes in flight when the disk filled fail after the first one: the user sees the first
+    /// cause, reported once, until a resume or a recheck starts over.
+    @Test func failureIsReportedOnceAndKeepsTheFirstCause() {
         var life = LifeStart.downloading.make()
-        let failure = life.handle(.fail("disk full"), isComplete: false)
-        #expect(failure == [.closePeers(reason: "torrent failed"), .reportFailure("disk full")])
-        let failure2 = life.handle(.fail("disk full"), isComplete: false)
-        #expect(failure2.isEmpty)
-        let failure3 = life.handle(.fail("disk gone"), isComplete: false)
-        #expect(failure3 == [.closePeers(reason: "torrent failed"), .reportFailure("disk gone")])
+        let failure = life.handle(.fail("cannot write to disk: piece 15"), isComplete: false)
+        #expect(failure == [.closePeers(reason: "torrent failed"), .reportFailure("cannot write to disk: piece 15")])
+        #expect(life.handle(.fail("cannot write to disk: piece 15"), isComplete: false).isEmpty)
+        #expect(life.handle(.fail("cannot write to disk: piece 47"), isComplete: false).isEmpty)
+        #expect(life.state == .failed("cannot write to disk: piece 15"))
+        _ = life.handle(.resume, isComplete: false)
+        let again = life.handle(.fail("disk gone"), isComplete: false)
+        #expect(again == [.closePeers(reason: "torrent failed"), .reportFailure("disk gone")])
         #expect(life.state == .failed("disk gone"))
     }
 

@@ -194,8 +194,10 @@ public struct TorrentLifecycle: Hashable, Sendable {
         return [.saveResume, .queueChanged]
     }
 
+    /// The first failure is the cause the user sees: writes already in flight when the disk filled
+    /// fail after it, and must not replace it with their own piece numbers.
     private mutating func fail(_ reason: String) -> [LifecycleEffect] {
-        guard state != .failed(reason) else { return [] }
+        if case .failed = state { return [] }
         state = .failed(reason)
         pausedAfterCheck = false
         return [.closePeers(reason: "torrent failed"), .reportFailure(reason)]
