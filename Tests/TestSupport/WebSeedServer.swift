@@ -35,6 +35,15 @@ public final class WebSeedServer: Sendable {
         process.printed.split(separator: "\n").count { $0.hasSuffix("-> \(status)") }
     }
 
+    /// The source address of every request so far.
+    public var requestSources: [String] {
+        process.printed.split(separator: "\n").compactMap { line in
+            guard let from = line.range(of: " from "), let arrow = line.range(of: " -> ", range: from.upperBound..<line.endIndex)
+            else { return nil }
+            return String(line[from.upperBound..<arrow.lowerBound])
+        }
+    }
+
     /// Kills the server: under the test runner a SIGTERM did not end it (the wait ran into the
     /// 15 s timeout every time), and it holds nothing worth a clean exit.
     public func stop() {
