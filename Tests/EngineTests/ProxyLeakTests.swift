@@ -53,7 +53,10 @@ import TorrentCore
         let deadline = clock.now + .seconds(90)
         while clock.now < deadline {
             for id in ids {
-                for peer in seeder.snapshot(detail: id).detail?.peers ?? [] { seenAtSeeder.insert(peer.address) }
+                // Web seed rows (the seeder uses the web seed too) show a URL, not a peer.
+                for peer in seeder.snapshot(detail: id).detail?.peers ?? [] where !peer.address.contains("://") {
+                    seenAtSeeder.insert(peer.address)
+                }
             }
             if hashes.allSatisfy({ leecher.stats(for: $0)?.isComplete == true }) { break }
             try await Task.sleep(for: .milliseconds(100))

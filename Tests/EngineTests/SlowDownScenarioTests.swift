@@ -197,9 +197,11 @@ import TorrentCore
                                          delay: .seconds(30), onlyPieces: [last])
         }) else { return }
         defer { slow.stop() }
-        // The fast peer seeds a.bin only (b.bin is skipped), so it has every piece but the last.
+        // The fast peer has a.bin only (b.bin is skipped), so it has every piece but the last.
+        try FileManager.default.createDirectory(atPath: dir.file("partial/tail"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir.file("seed/tail/a.bin"), toPath: dir.file("partial/tail/a.bin"))
         let fast = try await SwarmFixture.session(host: "127.0.0.2")
-        _ = try await fast.add(meta, downloadDirectory: dir.file("seed"), options: AddOptions(selectedFiles: [0]))
+        _ = try await fast.add(meta, downloadDirectory: dir.file("partial"), options: AddOptions(selectedFiles: [0]))
         let leecher = try await SwarmFixture.session { $0.encryption = .disabled }
         let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
         leecher.addPeers([await SwarmFixture.endpoint(of: fast, host: "127.0.0.2"),
