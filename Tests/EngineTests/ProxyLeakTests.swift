@@ -89,6 +89,35 @@ import TorrentCore
         await seeder.shutdown()
     }
 
+    /// An HTTPS tracker is reached through the proxy too, TLS running inside the tunnel: the
+    /// proxy connects to it (the name "localhost" is the proxy's to resolve), and the tracker's
+    /// self-signed certificate is refused, as it must be.
+    @Test func anHTTPSTrackerIsAskedThroughTheProxyWithTLSInsideTheTunnel() async throws {
+        guard let proxy = try await ScriptServer.startedOrSkipped({
+            try await SOCKS5ProxyServer.start(username: "bob", password: "s3cret")
+        }) else { return }
+        defer { proxy.stop() }
+        guard let tracker = try await ScriptServer.startedOrSkipped({ try await RecordingTracker.start(peers: [], tls: true) })
+        else { return }
+        defer { tracker.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let made = try SwarmFixture.makeTorrent(in: dir, name: "secure", files: [("a.bin", 100_000)])
+        let meta = Metainfo(info: made.info, trackerTiers: [[tracker.httpsAnnounceURL]])
+        let leecher = try await SwarmFixture.session(host: "127.0.0.5") {
+            $0.proxy = try? SOCKS5Proxy(url: proxy.url)
+            $0.useTrackers = true
+        }
+        let id = TorrentID(hex: try await leecher.add(meta, downloadDirectory: dir.file("leech")).hex)
+        let snapshot = await leecher.waitForSnapshot(detail: id, timeout: .seconds(20)) {
+            $0.detail?.trackers.first?.lastError != nil
+        }
+        let error = snapshot?.detail?.trackers.first?.lastError ?? "none"
+        #expect(error.hasSuffix("unreachable: TLS failed: the server's certificate is not trusted"), "tracker error: \(error)")
+        #expect(proxy.connections.contains("localhost:\(tracker.port)"), "\(proxy.connections)")
+        await leecher.shutdown()
+    }
+
     /// A proxy that refuses UDP ASSOCIATE: the DHT and UDP trackers stay off (nothing goes around
     /// the proxy), the user is told once, and the UDP tracker's row says why.
     @Test func aProxyWithoutUDPKeepsTheDHTAndUDPTrackersOffAndSaysSo() async throws {

@@ -8,13 +8,17 @@ public final class RecordingTracker: Sendable {
 
     private init(server: ScriptServer) { self.server = server }
 
-    /// Lists `peers` (`HOST:PORT`, IPv4) in every announce reply.
-    public static func start(peers: [String]) async throws -> RecordingTracker {
-        RecordingTracker(server: try await ScriptServer.start("recording_tracker.py", peers.flatMap { ["--peer", $0] }))
+    /// Lists `peers` (`HOST:PORT`, IPv4) in every announce reply; with `tls`, HTTPS with a
+    /// self-signed certificate instead of HTTP (openssl makes it).
+    public static func start(peers: [String], tls: Bool = false) async throws -> RecordingTracker {
+        if tls, ExternalTool.find("openssl") == nil { throw ToolMissing("openssl") }
+        let arguments = peers.flatMap { ["--peer", $0] } + (tls ? ["--tls"] : [])
+        return RecordingTracker(server: try await ScriptServer.start("recording_tracker.py", arguments))
     }
 
     public var port: Int { server.port }
     public var httpAnnounceURL: String { "http://127.0.0.1:\(port)/announce" }
+    public var httpsAnnounceURL: String { "https://localhost:\(port)/announce" }
     public var udpAnnounceURL: String { "udp://127.0.0.1:\(port)/announce" }
     /// `127.0.0.1:port`, for a DHT bootstrap node that only records.
     public var udpEndpoint: String { "127.0.0.1:\(port)" }

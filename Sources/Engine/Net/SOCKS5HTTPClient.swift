@@ -118,11 +118,21 @@ final class SOCKS5HTTPClient: Sendable {
         } catch let error as SOCKS5Error {
             throw .proxy(error)
         } catch let error as NIOSSLError {
+            throw .tls(Self.describe(error))
+        } catch let error as NIOSSLExtraError {
             throw .tls("\(error)")
         } catch {
             if let error = error as? ChannelError, case .connectTimeout = error { throw .timedOut(limits.timeout) }
             throw .unreachable(NetworkErrorText.describe(error))
         }
+    }
+
+    /// BoringSSL's reasons, shortened to what a user can act on.
+    private static func describe(_ error: NIOSSLError) -> String {
+        let text = "\(error)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "the server's certificate is not trusted" }
+        if case .uncleanShutdown = error { return "the server ended the TLS connection abruptly" }
+        return String(text.prefix(200))
     }
 }
 

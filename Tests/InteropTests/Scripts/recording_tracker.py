@@ -2,15 +2,20 @@
 """A tracker for tests that records who asked: HTTP announces (BEP 3) on a TCP port and UDP
 announces (BEP 15) on the UDP port of the same number, every reply listing the --peer addresses.
 Any other datagram on the UDP port (a DHT query sent to it as a bootstrap node) is recorded too,
-unanswered. One line per request on stdout, with the source address:
+unanswered. With --tls the HTTP side is HTTPS, with a self-signed certificate made by openssl at
+start (no client trusts it). One line per request on stdout, with the source address:
 
     listening on PORT
     http announce from IP
     udp connect from IP | udp announce from IP | udp scrape from IP | udp other from IP
 """
 import argparse
+import os
 import socket
+import ssl
 import struct
+import subprocess
+import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -74,9 +79,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--peer", action="append", default=[])
+    parser.add_argument("--tls", action="store_true")
     options = parser.parse_args()
     peers = compact(options.peer)
     server = ThreadingHTTPServer((options.host, 0), Handler)
+    if options.tls:
+        folder = tempfile.mkdtemp()
+        key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                        "-keyout", key, "-out", cert, "-days", "2"], check=True, capture_output=True)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.peers = peers
     port = server.server_address[1]
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
