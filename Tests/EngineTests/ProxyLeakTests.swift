@@ -24,7 +24,8 @@ import TorrentCore
         guard let tracker = try await ScriptServer.startedOrSkipped({ try await RecordingTracker.start(peers: ["\(seedEndpoint)"]) })
         else { return }
         defer { tracker.stop() }
-        guard let webSeed = try await ScriptServer.startedOrSkipped({ try WebSeedServer(root: dir.file("seed")) }) else { return }
+        guard let webSeed = try await ScriptServer.startedOrSkipped({ try await WebSeedServer.start(root: dir.file("seed")) })
+        else { return }
         defer { webSeed.stop() }
 
         // One torrent announced over HTTP with a web seed, one over UDP: a round asks one tier only.
@@ -115,6 +116,30 @@ import TorrentCore
         let error = snapshot?.detail?.trackers.first?.lastError ?? "none"
         #expect(error.hasSuffix("unreachable: TLS failed: the server's certificate is not trusted"), "tracker error: \(error)")
         #expect(proxy.connections.contains("localhost:\(tracker.port)"), "\(proxy.connections)")
+        await leecher.shutdown()
+    }
+
+    /// A web seed that ignores ranges answers 200 with whole files: through the proxy only the
+    /// bytes up to each range are read, and the download still completes.
+    @Test func aWebSeedWithoutRangesWorksThroughTheProxy() async throws {
+        guard let proxy = try await ScriptServer.startedOrSkipped({
+            try await SOCKS5ProxyServer.start(username: "bob", password: "s3cret")
+        }) else { return }
+        defer { proxy.stop() }
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        guard let webSeed = try await ScriptServer.startedOrSkipped({
+            try await WebSeedServer.start(root: dir.file("seed"), ignoreRanges: true)
+        }) else { return }
+        defer { webSeed.stop() }
+        let made = try SwarmFixture.makeTorrent(in: dir, name: "whole", files: [("a.bin", 200_000), ("b.bin", 90_000)])
+        let meta = Metainfo(info: made.info, webSeeds: [webSeed.url])
+        let leecher = try await SwarmFixture.session(host: "127.0.0.5") { $0.proxy = try? SOCKS5Proxy(url: proxy.url) }
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        try await leecher.waitUntilComplete(hash, timeout: .seconds(60))
+        #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
+        #expect(webSeed.count(status: 200) > 0, "whole-file replies were used")
+        #expect(Set(webSeed.requestSources) == [Self.proxied], "\(Set(webSeed.requestSources))")
         await leecher.shutdown()
     }
 
