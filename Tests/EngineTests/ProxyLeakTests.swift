@@ -14,18 +14,20 @@ import TorrentCore
     private static let proxied = SOCKS5ProxyServer.outgoingAddress
 
     @Test func nothingBypassesAProxyWithAPassword() async throws {
-        guard let proxy = try await ScriptServer.startedOrSkipped({ try await SOCKS5ProxyServer.start(username: "bob", password: "s3cret") })
-        else { return }
+        let started = try await SOCKS5ProxyServer.startedOrSkipped(username: "bob", password: "s3cret")
+        guard let proxy = started else { return }
         defer { proxy.stop() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let seeder = try await SwarmFixture.session(host: "127.0.0.2")
         let seedEndpoint = await SwarmFixture.endpoint(of: seeder, host: "127.0.0.2")
-        guard let tracker = try await ScriptServer.startedOrSkipped({ try await RecordingTracker.start(peers: ["\(seedEndpoint)"]) })
-        else { return }
+        let trackerStarted = try await ScriptServer.startedOrSkipped {
+            try await RecordingTracker.start(peers: ["\(seedEndpoint)"])
+        }
+        guard let tracker = trackerStarted else { return }
         defer { tracker.stop() }
-        guard let webSeed = try await ScriptServer.startedOrSkipped({ try await WebSeedServer.start(root: dir.file("seed")) })
-        else { return }
+        let webSeedStarted = try await ScriptServer.startedOrSkipped { try await WebSeedServer.start(root: dir.file("seed")) }
+        guard let webSeed = webSeedStarted else { return }
         defer { webSeed.stop() }
 
         // One torrent announced over HTTP with a web seed, one over UDP: a round asks one tier only.
@@ -94,12 +96,11 @@ import TorrentCore
     /// proxy connects to it (the name "localhost" is the proxy's to resolve), and the tracker's
     /// self-signed certificate is refused, as it must be.
     @Test func anHTTPSTrackerIsAskedThroughTheProxyWithTLSInsideTheTunnel() async throws {
-        guard let proxy = try await ScriptServer.startedOrSkipped({
-            try await SOCKS5ProxyServer.start(username: "bob", password: "s3cret")
-        }) else { return }
+        let started = try await SOCKS5ProxyServer.startedOrSkipped(username: "bob", password: "s3cret")
+        guard let proxy = started else { return }
         defer { proxy.stop() }
-        guard let tracker = try await ScriptServer.startedOrSkipped({ try await RecordingTracker.start(peers: [], tls: true) })
-        else { return }
+        let trackerStarted = try await ScriptServer.startedOrSkipped { try await RecordingTracker.start(peers: [], tls: true) }
+        guard let tracker = trackerStarted else { return }
         defer { tracker.stop() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -114,7 +115,8 @@ import TorrentCore
             $0.detail?.trackers.first?.lastError != nil
         }
         let error = snapshot?.detail?.trackers.first?.lastError ?? "none"
-        #expect(error.hasSuffix("unreachable: TLS failed: the server's certificate is not trusted"), "tracker error: \(error)")
+        #expect(error.hasSuffix("unreachable: TLS failed: the server's certificate is not trusted"),
+                "tracker error: \(error)")
         #expect(proxy.connections.contains("localhost:\(tracker.port)"), "\(proxy.connections)")
         await leecher.shutdown()
     }
@@ -122,9 +124,8 @@ import TorrentCore
     /// A web seed that ignores ranges answers 200 with whole files: through the proxy only the
     /// bytes up to each range are read, and the download still completes.
     @Test func aWebSeedWithoutRangesWorksThroughTheProxy() async throws {
-        guard let proxy = try await ScriptServer.startedOrSkipped({
-            try await SOCKS5ProxyServer.start(username: "bob", password: "s3cret")
-        }) else { return }
+        let started = try await SOCKS5ProxyServer.startedOrSkipped(username: "bob", password: "s3cret")
+        guard let proxy = started else { return }
         defer { proxy.stop() }
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -132,9 +133,12 @@ import TorrentCore
             try await WebSeedServer.start(root: dir.file("seed"), ignoreRanges: true)
         }) else { return }
         defer { webSeed.stop() }
-        let made = try SwarmFixture.makeTorrent(in: dir, name: "whole", files: [("a.bin", 200_000), ("b.bin", 90_000)])
+        let made = try SwarmFixture.makeTorrent(in: dir, name: "whole",
+                                                files: [("a.bin", 200_000), ("b.bin", 90_000)])
         let meta = Metainfo(info: made.info, webSeeds: [webSeed.url])
-        let leecher = try await SwarmFixture.session(host: "127.0.0.5") { $0.proxy = try? SOCKS5Proxy(url: proxy.url) }
+        let leecher = try await SwarmFixture.session(host: "127.0.0.5") {
+            $0.proxy = try? SOCKS5Proxy(url: proxy.url)
+        }
         let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
         try await leecher.waitUntilComplete(hash, timeout: .seconds(60))
         #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
@@ -146,9 +150,8 @@ import TorrentCore
     /// A proxy that refuses UDP ASSOCIATE: the DHT and UDP trackers stay off (nothing goes around
     /// the proxy), the user is told once, and the UDP tracker's row says why.
     @Test func aProxyWithoutUDPKeepsTheDHTAndUDPTrackersOffAndSaysSo() async throws {
-        guard let proxy = try await ScriptServer.startedOrSkipped({ try await SOCKS5ProxyServer.start(username: "bob", password: "s3cret",
-                                                                                refuseUDP: true) })
-        else { return }
+        let started = try await SOCKS5ProxyServer.startedOrSkipped(username: "bob", password: "s3cret", refuseUDP: true)
+        guard let proxy = started else { return }
         defer { proxy.stop() }
         guard let tracker = try await ScriptServer.startedOrSkipped({ try await RecordingTracker.start(peers: []) }) else { return }
         defer { tracker.stop() }

@@ -17,9 +17,8 @@ extension Interop {
         }
 
         @Test func downloadGoesThroughTheProxyGivenOnTheCommandLine() async throws {
-            guard let proxy = try await ScriptServer.startedOrSkipped({
-                try await SOCKS5ProxyServer.start(username: "bob", password: "s3cret")
-            }) else { return }
+            let started = try await SOCKS5ProxyServer.startedOrSkipped(username: "bob", password: "s3cret")
+            guard let proxy = started else { return }
             defer { proxy.stop() }
             let dir = try TemporaryDirectory()
             defer { dir.remove() }

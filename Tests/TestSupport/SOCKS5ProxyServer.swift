@@ -24,6 +24,14 @@ public final class SOCKS5ProxyServer: Sendable {
                                  username: username, password: password)
     }
 
+    /// `start`, or nil (the test skips) when python3 is missing and tools are optional.
+    public static func startedOrSkipped(username: String? = nil, password: String? = nil, refuseUDP: Bool = false)
+        async throws -> SOCKS5ProxyServer? {
+        try await ScriptServer.startedOrSkipped {
+            try await start(username: username, password: password, refuseUDP: refuseUDP)
+        }
+    }
+
     public var port: Int { server.port }
 
     /// `socks5://user:pass@127.0.0.1:port`, the form rill's `proxy` setting takes.
