@@ -9,8 +9,9 @@ import TorrentCore
 /// HTTP tracker, a UDP tracker, a DHT bootstrap node, a web seed and a peer — is reached through
 /// it. The proof is on the far side: the proxy sends from its own address (127.0.0.9), and every
 /// server records where each request came from; the leecher lives on 127.0.0.5, so anything that
-/// went around the proxy would show up with another source.
-@Suite(.serialized, .timeLimit(.minutes(3))) struct ProxyLeakTests {
+/// went around the proxy would show up with another source. (`.blockingAllowed`: the test
+/// servers are stopped with a short blocking wait.)
+@Suite(.serialized, .timeLimit(.minutes(3)), .blockingAllowed) struct ProxyLeakTests {
     private static let proxied = SOCKS5ProxyServer.outgoingAddress
 
     @Test func nothingBypassesAProxyWithAPassword() async throws {

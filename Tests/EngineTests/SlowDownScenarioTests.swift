@@ -8,7 +8,7 @@ import TorrentCore
 
 /// "Why is it slow?" on loopback: each test builds one situation with real sessions and checks
 /// the sentence the user would read in the diagnostics view.
-@Suite(.timeLimit(.minutes(2))) struct SlowDownScenarioTests {
+@Suite(.timeLimit(.minutes(2)), .blockingAllowed) struct SlowDownScenarioTests {
     /// Waits until the torrent's diagnosis has `cause` (and meets `settled`); returns the last one seen.
     private func diagnosis(of hash: InfoHash, in engine: any TorrentEngine, becomes cause: String,
                            timeout: Duration = .seconds(20),
