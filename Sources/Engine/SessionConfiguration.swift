@@ -56,9 +56,9 @@ public struct SessionConfiguration: Sendable {
     public var dht = DHTSettings()
     /// Local Service Discovery (BEP 14): multicast announces on the local network.
     public var localDiscovery = false
-    /// A SOCKS5 proxy for every outgoing connection (peers, HTTP(S) trackers). With one set,
-    /// nothing listens for incoming peers and UDP (UDP trackers, the DHT, LSD) stays off, so no
-    /// traffic goes around the proxy.
+    /// A SOCKS5 proxy for every outgoing connection (peers, HTTP(S) trackers, web seeds; UDP
+    /// trackers and the DHT through its UDP relay when it grants one). With one set, nothing
+    /// listens for incoming peers and uTP and LSD stay off, so no traffic goes around the proxy.
     public var proxy: SOCKS5Proxy?
     /// Bytes of pieces held in memory while they are assembled and on their way to the disk;
     /// above it no new blocks are requested until the disk catches up.

@@ -140,7 +140,11 @@ struct DaemonCommand: AsyncRillCommand {
         let stop = StopRequest()
         let signals = SignalWatcher()
         let service = RPCService(engine: session, hooks: RPCService.Hooks(
-            fetchTorrent: { try await TorrentFetcher.fetch($0) },
+            fetchTorrent: { [proxy = settings.proxy] url in
+                // Behind a proxy a .torrent named by URL comes through it too.
+                if let proxy { return try await proxy.fetch(url, maxBytes: TorrentFetcher.maxBytes) }
+                return try await TorrentFetcher.fetch(url)
+            },
             closeSession: { stop.request() }, configDirectory: RillPaths.configHome))
         let server: RPCServer
         do {

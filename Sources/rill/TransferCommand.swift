@@ -62,6 +62,9 @@ struct TransferOptions: ParsableArguments {
     @Flag(help: "Use TCP only: no uTP (BEP 29) connections either way.")
     var noUtp = false
 
+    @Option(help: "Every connection through this SOCKS5 proxy, socks5://user:pass@host:port (default: the 'proxy' key of config.toml; \"\": none).")
+    var proxy: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         for (name, value) in [("--max-down", maxDown), ("--max-up", maxUp)] {
@@ -77,6 +80,13 @@ struct TransferOptions: ParsableArguments {
         }
         if let dhtPort, !(0...65535).contains(dhtPort) {
             throw ValidationError("--dht-port must be between 0 and 65535")
+        }
+        if let proxy, !proxy.isEmpty {
+            do {
+                _ = try SOCKS5Proxy(url: proxy)
+            } catch {
+                throw ValidationError("--proxy: \(error)")
+            }
         }
         if let select, FileSelection.parse(select) == nil {
             throw ValidationError("--select '\(select)' is not a list of file numbers like 1,3-4")
@@ -130,7 +140,14 @@ struct TransferOptions: ParsableArguments {
         configuration.dht.stateFile = RillPaths.dhtStateFile
         configuration.localDiscovery = !noLsd
         configuration.useUTP = !noUtp
+        configuration.proxy = chosenProxy
         return configuration
+    }
+
+    /// `--proxy` when given (checked by `validate`), else the config file's `proxy` key.
+    private var chosenProxy: SOCKS5Proxy? {
+        guard let proxy else { return ConfigFile(path: RillPaths.configFile).settings.proxy }
+        return proxy.isEmpty ? nil : try? SOCKS5Proxy(url: proxy)
     }
 
     func makeLogger() -> Logger {

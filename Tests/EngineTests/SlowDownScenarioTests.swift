@@ -8,7 +8,7 @@ import TorrentCore
 
 /// "Why is it slow?" on loopback: each test builds one situation with real sessions and checks
 /// the sentence the user would read in the diagnostics view.
-@Suite(.timeLimit(.minutes(2))) struct SlowDownScenarioTests {
+@Suite(.timeLimit(.minutes(2)), .blockingAllowed) struct SlowDownScenarioTests {
     /// Waits until the torrent's diagnosis has `cause` (and meets `settled`); returns the last one seen.
     private func diagnosis(of hash: InfoHash, in engine: any TorrentEngine, becomes cause: String,
                            timeout: Duration = .seconds(20),
@@ -160,6 +160,60 @@ import TorrentCore
         try await withTimeout(60, "download after the disk recovers") { try await leecher.waitUntilComplete(hash) }
         await leecher.shutdown()
         await seeder.shutdown()
+    }
+
+    /// A scripted peer that sends fast but lets us keep only 2 requests outstanding (`reqq` 2).
+    @Test func aPeerThatQueuesTwoRequestsMakesThePipelineTooShort() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "narrow", files: [("a.bin", 6_000_000)])
+        guard let peer = try await ScriptServer.startedOrSkipped({
+            try await ScriptedPeer.start(host: "127.0.0.3", infoHashHex: meta.infoHash.hex, pieceLength: meta.info.pieceLength,
+                                         data: [dir.file("seed/narrow/a.bin")], reqq: 2, delay: .milliseconds(20))
+        }) else { return }
+        defer { peer.stop() }
+        let leecher = try await SwarmFixture.session { $0.encryption = .disabled }
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        leecher.addPeers([PeerEndpoint(host: peer.host, port: UInt16(peer.port))], to: hash)
+        let result = await diagnosis(of: hash, in: leecher, becomes: "pipelineTooShort")
+        #expect(result?.sentence
+            == "The request pipeline is too short: 1 peer accepts only 2 requests at a time, fewer than its rate needs.",
+            "\(String(describing: result))")
+        #expect(result?.evidence.contains { $0.hasPrefix("\(peer.address): 2 requests at ") } == true)
+        await leecher.shutdown()
+    }
+
+    /// A fast peer has all but the last piece; the only peer with it sends a block every 30 s.
+    @Test func oneSlowPeerHoldingTheLastPieceIsNamed() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let pieceLength = 32 * 1024
+        let meta = try SwarmFixture.makeTorrent(in: dir, name: "tail", files: [("a.bin", 20 * pieceLength),
+                                                                             ("b.bin", pieceLength)])
+        let last = meta.info.pieceCount - 1
+        guard let slow = try await ScriptServer.startedOrSkipped({
+            try await ScriptedPeer.start(host: "127.0.0.3", infoHashHex: meta.infoHash.hex, pieceLength: pieceLength,
+                                         data: [dir.file("seed/tail/a.bin"), dir.file("seed/tail/b.bin")],
+                                         delay: .seconds(30), onlyPieces: [last])
+        }) else { return }
+        defer { slow.stop() }
+        // The fast peer has a.bin only (b.bin is skipped), so it has every piece but the last.
+        try FileManager.default.createDirectory(atPath: dir.file("partial/tail"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir.file("seed/tail/a.bin"), toPath: dir.file("partial/tail/a.bin"))
+        let fast = try await SwarmFixture.session(host: "127.0.0.2")
+        _ = try await fast.add(meta, downloadDirectory: dir.file("partial"), options: AddOptions(selectedFiles: [0]))
+        let leecher = try await SwarmFixture.session { $0.encryption = .disabled }
+        let hash = try await leecher.add(meta, downloadDirectory: dir.file("leech"))
+        leecher.addPeers([await SwarmFixture.endpoint(of: fast, host: "127.0.0.2"),
+                          PeerEndpoint(host: slow.host, port: UInt16(slow.port))], to: hash)
+        let result = await diagnosis(of: hash, in: leecher, becomes: "endgameSlowPeer", timeout: .seconds(25))
+        #expect(result?.sentence.hasPrefix("One slow peer holds the last pieces: \(slow.address) sends ") == true,
+                "\(String(describing: result))")
+        #expect(result?.sentence.contains(" while others could send ") == true)
+        #expect(result?.evidence.contains { $0.hasPrefix("\(slow.address): 2 blocks at ") } == true,
+                "\(String(describing: result?.evidence))")
+        await leecher.shutdown()
+        await fast.shutdown()
     }
 }
 

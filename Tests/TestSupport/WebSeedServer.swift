@@ -22,6 +22,20 @@ public final class WebSeedServer: Sendable {
         self.port = port
     }
 
+    private init(process: BackgroundProcess, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    /// The same, waiting for the port without blocking a thread (for async tests).
+    public static func start(root: String, failEvery: Int = 0, shortEvery: Int = 0, ignoreRanges: Bool = false)
+        async throws -> WebSeedServer {
+        var arguments = [root, "--fail-every", "\(failEvery)", "--short-every", "\(shortEvery)"]
+        if ignoreRanges { arguments.append("--ignore-ranges") }
+        let server = try await ScriptServer.start("webseed_server.py", arguments)
+        return WebSeedServer(process: server.process, port: server.port)
+    }
+
     /// The URL of the served folder.
     public var url: String { "http://127.0.0.1:\(port)/" }
 
@@ -33,6 +47,15 @@ public final class WebSeedServer: Sendable {
     /// Requests answered with `status` so far.
     public func count(status: Int) -> Int {
         process.printed.split(separator: "\n").count { $0.hasSuffix("-> \(status)") }
+    }
+
+    /// The source address of every request so far.
+    public var requestSources: [String] {
+        process.printed.split(separator: "\n").compactMap { line in
+            guard let from = line.range(of: " from "), let arrow = line.range(of: " -> ", range: from.upperBound..<line.endIndex)
+            else { return nil }
+            return String(line[from.upperBound..<arrow.lowerBound])
+        }
     }
 
     /// Kills the server: under the test runner a SIGTERM did not end it (the wait ran into the

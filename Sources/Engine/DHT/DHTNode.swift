@@ -21,6 +21,8 @@ final class DHTNode: @unchecked Sendable {
     private(set) var ownID: NodeID
     private(set) var table: RoutingTable
     private var channel: Channel?
+    /// True when the socket talks only to a SOCKS5 proxy's UDP relay.
+    private var relayed = false
     /// The uTP socket this node shares, when it does.
     private var sharedSocket: UTPSocket?
     private(set) var port = 0
@@ -87,7 +89,12 @@ final class DHTNode: @unchecked Sendable {
 
     /// Binds the UDP socket and starts joining the DHT. With `shared` (the uTP socket on the same
     /// address and port), the node sends on it and gets its non-uTP datagrams instead.
-    func start(host: String, port requested: Int, shared: UTPSocket? = nil) -> EventLoopFuture<Void> {
+    ///
+    /// With `association` (behind a SOCKS5 proxy), every datagram goes through the proxy's relay
+    /// and bootstrap nodes must be IP literals (a name would need a DNS query outside the proxy).
+    func start(host: String, port requested: Int, shared: UTPSocket? = nil,
+               through association: SOCKS5UDPAssociation? = nil) -> EventLoopFuture<Void> {
+        relayed = association != nil
         if let shared, let channel = shared.datagramChannel {
             sharedSocket = shared
             shared.otherDatagrams = { [self] buffer, address in
@@ -107,6 +114,9 @@ final class DHTNode: @unchecked Sendable {
         return bootstrap
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let association {
+                        try channel.pipeline.syncOperations.addHandler(SOCKS5UDPRelayHandler(association: association))
+                    }
                     try channel.pipeline.syncOperations.addHandler(DatagramHandler(
                         receive: { [self] bytes, host, port in
                             guard let port, let udpPort = UInt16(exactly: port), udpPort > 0 else { return }
@@ -116,7 +126,16 @@ final class DHTNode: @unchecked Sendable {
                 }
             }
             .bind(host: host, port: requested)
-            .flatMap { [self] channel in joined(channel, host: host, requested: requested, how: "") }
+            .flatMap { [self] channel in
+                if let association {
+                    association.control.closeFuture.whenComplete { [self] _ in
+                        core.log.warning("DHT off: the SOCKS5 proxy closed its UDP association")
+                        channel.close(promise: nil)
+                    }
+                }
+                return joined(channel, host: host, requested: requested,
+                              how: association.map { "through the proxy's UDP relay \($0.relay)" } ?? "")
+            }
     }
 
     private func joined(_ channel: Channel, host: String, requested: Int, how: String) -> EventLoopFuture<Void> {
@@ -133,6 +152,7 @@ final class DHTNode: @unchecked Sendable {
     private func resolveBootstrapNodes() -> EventLoopFuture<Void> {
         let texts = settings.bootstrapNodes
         let family = self.family
+        let relayed = self.relayed
         return core.diskPool.runIfActive(eventLoop: core.loop) { () -> [PeerEndpoint] in
             var out: [PeerEndpoint] = []
             for text in texts {
@@ -141,13 +161,16 @@ final class DHTNode: @unchecked Sendable {
                     if family == .ipv4 { out.append(endpoint) }
                 } else if IPAddressText.parseIPv6(endpoint.host) != nil {
                     if family == .ipv6 { out.append(endpoint) }
-                } else if let ip = HostResolver.addresses(of: endpoint.host, family: family).first {
+                } else if !relayed, let ip = HostResolver.addresses(of: endpoint.host, family: family).first {
                     out.append(PeerEndpoint(host: ip, port: endpoint.port))
                 }
             }
             return out
         }.map { [self] endpoints in
             bootstrapEndpoints = endpoints
+            if relayed, endpoints.count < settings.bootstrapNodes.count {
+                core.log.info("DHT: bootstrap nodes named by host name are skipped behind the proxy (no DNS around it)")
+            }
             if endpoints.isEmpty && !settings.bootstrapNodes.isEmpty {
                 core.log.info("DHT (\(family)): none of the bootstrap nodes has an address of this family")
             }

@@ -39,8 +39,7 @@ extension SessionCore {
     /// bound is logged and that service stays off; the session still runs.
     func startDiscovery() -> EventLoopFuture<Void> {
         var started: [EventLoopFuture<Void>] = []
-        // Behind a SOCKS5 proxy there is no UDP path that does not leak (no UDP ASSOCIATE yet).
-        guard configuration.proxy == nil else { return loop.makeSucceededFuture(()) }
+        if let proxy = configuration.proxy { return startDiscovery(through: proxy) }
         if configuration.dht.enabled {
             let port = configuration.dht.port ?? listeningPort
             let host = configuration.listenHost
@@ -82,6 +81,32 @@ extension SessionCore {
             })
         }
         return EventLoopFuture.andAllComplete(started, on: loop)
+    }
+
+    /// Behind a proxy: the IPv4 DHT on the proxy's UDP relay when it grants a UDP association;
+    /// when it refuses, the DHT (and UDP trackers, which ask it themselves) stay off, said once in
+    /// the log. LSD is off (multicast cannot go through a proxy); so is the IPv6 node.
+    private func startDiscovery(through proxy: SOCKS5Proxy) -> EventLoopFuture<Void> {
+        guard configuration.dht.enabled || configuration.useTrackers else { return loop.makeSucceededFuture(()) }
+        return SOCKS5UDPAssociation.open(proxy: proxy, on: loop).flatMap { [self] association in
+            guard configuration.dht.enabled else {
+                association.close()
+                return loop.makeSucceededFuture(())
+            }
+            let node = DHTNode(core: self, settings: configuration.dht, family: .ipv4)
+            dht = node
+            return node.start(host: association.localHost, port: configuration.dht.port ?? 0, through: association)
+                .recover { [self] error in
+                    log.error("DHT off: cannot use UDP through the proxy: \(error)")
+                    association.close()
+                    dht = nil
+                }
+        }.recover { [self] error in
+            let what = configuration.dht.enabled ? "the DHT and UDP trackers stay off" : "UDP trackers stay off"
+            let sentence = "the SOCKS5 proxy \(proxy) gives no UDP relay (\(error)): \(what)"
+            log.warning("\(sentence)")
+            recordEvent(.notice(nil, sentence))
+        }
     }
 
     func stopDiscovery() -> EventLoopFuture<Void> {

@@ -2,9 +2,9 @@ import Foundation
 import WireProtocol
 
 /// A SOCKS5 proxy every outgoing connection goes through: `socks5://[user:pass@]host:port`.
-/// With one set, peers are dialled through CONNECT, HTTP(S) trackers go through the proxy too,
-/// and whatever cannot be carried without leaking is turned off: incoming peers (nothing
-/// listens), UDP trackers, the DHT and LSD (no UDP ASSOCIATE yet).
+/// With one set, peers, HTTP(S) trackers and web seeds are reached through CONNECT, UDP trackers
+/// and the DHT through UDP ASSOCIATE (when the proxy refuses it they stay off), and whatever
+/// cannot be carried without leaking is turned off: incoming peers (nothing listens), uTP, LSD.
 public struct SOCKS5Proxy: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int

@@ -23,7 +23,7 @@ struct SOCKS5Transport: PeerTransport {
         guard let target = SOCKS5Address(host: endpoint.host) else {
             return loop.makeFailedFuture(SOCKS5Error.malformed("peer address \(endpoint.host)"))
         }
-        let established = loop.makePromise(of: Void.self)
+        let established = loop.makePromise(of: SOCKS5BoundAddress.self)
         let proxy = proxy
         return ClientBootstrap(group: loop)
             .connectTimeout(timeout)
@@ -39,7 +39,7 @@ struct SOCKS5Transport: PeerTransport {
             }
             .connect(host: proxy.host, port: proxy.port)
             .flatMap { channel in
-                established.futureResult.map { channel }.flatMapErrorThrowing { error in
+                established.futureResult.map { _ in channel }.flatMapErrorThrowing { error in
                     channel.close(promise: nil)
                     throw error
                 }
@@ -47,7 +47,14 @@ struct SOCKS5Transport: PeerTransport {
     }
 }
 
-/// Runs a SOCKS5 CONNECT on a fresh channel to the proxy. It holds back `channelActive` (and
+/// The address and port a proxy reports for a request: the far end of a CONNECT, or the relay
+/// to send datagrams to for a UDP ASSOCIATE.
+struct SOCKS5BoundAddress: Sendable {
+    var address: SOCKS5Address
+    var port: UInt16
+}
+
+/// Runs a SOCKS5 CONNECT (or UDP ASSOCIATE) on a fresh channel to the proxy. It holds back `channelActive` (and
 /// any write) until the proxy reports the tunnel open, then passes on the active event and the
 /// far end's first bytes and leaves the pipeline. A refusal fails `established` and closes.
 final class SOCKS5ConnectHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -57,7 +64,7 @@ final class SOCKS5ConnectHandler: ChannelDuplexHandler, RemovableChannelHandler 
     typealias OutboundOut = ByteBuffer
 
     private var handshake: SOCKS5ClientHandshake
-    private let established: EventLoopPromise<Void>
+    private let established: EventLoopPromise<SOCKS5BoundAddress>
     private let timeout: TimeAmount
     private var timer: Scheduled<Void>?
     private var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
@@ -65,7 +72,7 @@ final class SOCKS5ConnectHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// Set once the pipeline above was told the channel is active (so it must also hear of its end).
     private var forwardedActive = false
 
-    init(handshake: SOCKS5ClientHandshake, established: EventLoopPromise<Void>, timeout: TimeAmount) {
+    init(handshake: SOCKS5ClientHandshake, established: EventLoopPromise<SOCKS5BoundAddress>, timeout: TimeAmount) {
         self.handshake = handshake
         self.established = established
         self.timeout = timeout
@@ -93,8 +100,8 @@ final class SOCKS5ConnectHandler: ChannelDuplexHandler, RemovableChannelHandler 
                     buffer.writeBytes(reply)
                     context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
                 }
-            case .established(_, _, let leftover):
-                succeed(leftover: leftover, context: context)
+            case .established(let address, let port, let leftover):
+                succeed(SOCKS5BoundAddress(address: address, port: port), leftover: leftover, context: context)
             }
         } catch {
             fail(error, context: context)
@@ -117,10 +124,10 @@ final class SOCKS5ConnectHandler: ChannelDuplexHandler, RemovableChannelHandler 
         fail(error, context: context)
     }
 
-    private func succeed(leftover: [UInt8], context: ChannelHandlerContext) {
+    private func succeed(_ bound: SOCKS5BoundAddress, leftover: [UInt8], context: ChannelHandlerContext) {
         done = true
         timer?.cancel()
-        established.succeed(())
+        established.succeed(bound)
         forwardedActive = true
         context.fireChannelActive()
         for (buffer, promise) in pendingWrites { context.write(wrapOutboundOut(buffer), promise: promise) }

@@ -98,7 +98,7 @@ final class SessionCore: @unchecked Sendable {
         if configuration.useTrackers {
             trackerClient = TrackerClient(eventLoopGroup: group, proxy: configuration.proxy)
         }
-        webSeedFetcher = WebSeedFetcher(eventLoopGroup: group)
+        webSeedFetcher = WebSeedFetcher(eventLoopGroup: group, proxy: configuration.proxy)
         let transport: any PeerTransport = configuration.proxy.map { SOCKS5Transport(proxy: $0) } ?? TCPTransport()
         // Behind a proxy UDP stays off (nothing may go around it), uTP included.
         let utp = configuration.useUTP && configuration.proxy == nil
@@ -140,7 +140,7 @@ final class SessionCore: @unchecked Sendable {
             if let proxy = configuration.proxy {
                 log.info("""
                     all connections go through the SOCKS5 proxy \(proxy); not listening for incoming peers, \
-                    UDP trackers, DHT and LSD are off
+                    uTP and LSD are off, UDP trackers and the DHT use the proxy's UDP relay
                     """)
             } else {
                 log.info("listening for peers on \(configuration.listenHost):\(listeningPort)")

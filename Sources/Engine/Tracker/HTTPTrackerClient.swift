@@ -5,7 +5,8 @@ internal import NIOPosix
 import TorrentCore
 import WireProtocol
 
-/// Announces and scrapes over HTTP and HTTPS (BEP 3, 23, 48) through one shared `HTTPClient`.
+/// Announces and scrapes over HTTP and HTTPS (BEP 3, 23, 48) through one shared `HTTPClient`, or
+/// through a SOCKS5 proxy (with its username and password) when one is set.
 final class HTTPTrackerClient: Sendable {
     /// Limits for one request.
     struct Configuration: Sendable {
@@ -21,23 +22,25 @@ final class HTTPTrackerClient: Sendable {
 
     let client: HTTPClient
     let configuration: Configuration
+    /// Set behind a proxy: every request goes through it instead of `client`.
+    let proxied: SOCKS5HTTPClient?
 
-    init(client: HTTPClient, configuration: Configuration = Configuration()) {
+    init(client: HTTPClient, configuration: Configuration = Configuration(), proxied: SOCKS5HTTPClient? = nil) {
         self.client = client
         self.configuration = configuration
+        self.proxied = proxied
     }
 
     /// An `HTTPClient` set up for trackers: bounded timeouts and redirects, one connection attempt
     /// (the announce schedule retries, not the pool). The caller shuts it down.
-    static func makeHTTPClient(eventLoopGroup: any EventLoopGroup, configuration: Configuration = Configuration(),
-                               proxy: SOCKS5Proxy? = nil) -> HTTPClient {
+    static func makeHTTPClient(eventLoopGroup: any EventLoopGroup, configuration: Configuration = Configuration())
+        -> HTTPClient {
         var settings = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: configuration.maxRedirects, allowCycles: false),
             timeout: .init(connect: TimeAmount(configuration.timeout), read: TimeAmount(configuration.timeout))
         )
         settings.connectionPool.retryConnectionEstablishment = false
         settings.connectionPool.idleTimeout = .seconds(30)
-        if let proxy { settings.proxy = .socksServer(host: proxy.host, port: proxy.port) }
         return HTTPClient(eventLoopGroup: eventLoopGroup, configuration: settings)
     }
 
@@ -77,6 +80,7 @@ final class HTTPTrackerClient: Sendable {
     /// Fetches `fullURL` and returns the body of a 200 reply. Other statuses are errors, unless
     /// the body is a tracker's `failure reason`.
     private func get(_ fullURL: String, tracker: TrackerURL) async throws(TrackerError) -> [UInt8] {
+        if let proxied { return try await getThroughProxy(fullURL, tracker: tracker, client: proxied) }
         var request = HTTPClientRequest(url: fullURL)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
@@ -102,6 +106,32 @@ final class HTTPTrackerClient: Sendable {
             throw .httpStatus(url: tracker.display, status: status)
         }
         return body
+    }
+
+    private func getThroughProxy(_ fullURL: String, tracker: TrackerURL, client: SOCKS5HTTPClient)
+        async throws(TrackerError) -> [UInt8] {
+        let limits = SOCKS5HTTPClient.Limits(timeout: configuration.timeout, maxBodyBytes: configuration.maxResponseBytes,
+                                             maxRedirects: configuration.maxRedirects)
+        let response: SOCKS5HTTPClient.Response
+        do {
+            response = try await client.get(fullURL, headers: [("User-Agent", configuration.userAgent),
+                                                               ("Accept-Encoding", "identity")], limits: limits)
+        } catch {
+            switch error {
+            case .cancelled: throw .cancelled(url: tracker.display)
+            case .timedOut: throw .timedOut(url: tracker.display, after: configuration.timeout)
+            case .tooLarge: throw .responseTooLarge(url: tracker.display, limit: configuration.maxResponseBytes)
+            case .invalidURL: throw .invalidURL(tracker.display)
+            default: throw .unreachable(url: tracker.display, reason: "\(error)")
+            }
+        }
+        guard response.status == 200 else {
+            if case .failure(let reason)? = Self.failureReason(in: response.body) {
+                throw .rejected(url: tracker.display, reason: reason)
+            }
+            throw .httpStatus(url: tracker.display, status: response.status)
+        }
+        return response.body
     }
 
     private static func failureReason(in body: [UInt8]) -> TrackerReplyError? {

@@ -29,10 +29,10 @@ final class TrackerClient: TrackerTransport {
     /// set); call `shutdown()` when done.
     convenience init(eventLoopGroup: any EventLoopGroup, http: HTTPTrackerClient.Configuration = .init(),
                      udp: UDPTrackerClient.Configuration = .init(), proxy: SOCKS5Proxy? = nil) {
-        let client = HTTPTrackerClient.makeHTTPClient(eventLoopGroup: eventLoopGroup, configuration: http,
-                                                      proxy: proxy)
-        self.init(http: HTTPTrackerClient(client: client, configuration: http),
-                  udp: UDPTrackerClient(group: eventLoopGroup, configuration: udp), proxy: proxy)
+        let client = HTTPTrackerClient.makeHTTPClient(eventLoopGroup: eventLoopGroup, configuration: http)
+        let proxied = proxy.map { SOCKS5HTTPClient(proxy: $0, eventLoopGroup: eventLoopGroup) }
+        self.init(http: HTTPTrackerClient(client: client, configuration: http, proxied: proxied),
+                  udp: UDPTrackerClient(group: eventLoopGroup, configuration: udp, proxy: proxy), proxy: proxy)
     }
 
     func announce(url: String, request: AnnounceRequest) async throws(TrackerError) -> AnnounceResponse {
@@ -51,14 +51,9 @@ final class TrackerClient: TrackerTransport {
     private func transport(for url: String) throws(TrackerError) -> any TrackerTransport {
         switch try TrackerURL(url).scheme {
         case .http, .https:
-            // AsyncHTTPClient's SOCKS client has no username/password: refuse rather than go around.
-            if proxy?.credentials != nil {
-                throw .unreachable(url: url, reason: "HTTP trackers cannot use a SOCKS5 proxy with a password yet")
-            }
             return http
         case .udp:
-            if proxy != nil { throw .unreachable(url: url, reason: "UDP trackers are off behind the SOCKS5 proxy") }
-            return udp
+            return udp  // through the proxy's UDP relay when one is set
         }
     }
 }

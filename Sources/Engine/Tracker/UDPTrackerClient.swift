@@ -21,11 +21,15 @@ final class UDPTrackerClient: Sendable {
 
     let group: any EventLoopGroup
     let configuration: Configuration
+    /// Set behind a proxy: each exchange goes through a UDP association with it (the proxy
+    /// resolves the tracker's name), never straight to the tracker.
+    let proxy: SOCKS5Proxy?
     private let connectionIDs = UDPConnectionIDCache()
 
-    init(group: any EventLoopGroup, configuration: Configuration = Configuration()) {
+    init(group: any EventLoopGroup, configuration: Configuration = Configuration(), proxy: SOCKS5Proxy? = nil) {
         self.group = group
         self.configuration = configuration
+        self.proxy = proxy
     }
 
     /// Announces `request` to the tracker at `url` (`udp://host:port[/path]`).
@@ -66,27 +70,19 @@ final class UDPTrackerClient: Sendable {
         let display = tracker.display
         guard tracker.scheme == .udp else { throw .unsupportedScheme(url: display) }
         guard let port = tracker.port else { throw .invalidURL(display) }
-        let address = try await resolve(tracker.host, port: port, display: display)
-
-        let channel: any Channel
-        do {
-            channel = try await DatagramBootstrap(group: group)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(UDPTransactionHandler())
-                    }
-                }
-                .connect(to: address)
-                .get()
-        } catch {
-            throw .unreachable(url: display, reason: NetworkErrorText.describe(error))
+        let exchange: Exchange
+        if let proxy {
+            exchange = try await openThroughProxy(proxy, host: tracker.host, port: port, display: display)
+        } else {
+            exchange = try await openDirect(host: tracker.host, port: port, display: display)
         }
+        let channel = exchange.channel
         defer { channel.close(promise: nil) }
 
         let outcome = await withTaskCancellationHandler { () async -> Result<UDPTrackerPacket.Reply, TrackerError> in
             do throws(TrackerError) {
-                return .success(try await retransmitting(action: action, scrapeCount: scrapeCount, address: address,
-                                                         channel: channel, display: display, build: build))
+                return .success(try await retransmitting(action: action, scrapeCount: scrapeCount, exchange: exchange,
+                                                         display: display, build: build))
             } catch {
                 return .failure(error)
             }
@@ -98,25 +94,26 @@ final class UDPTrackerClient: Sendable {
 
     /// The BEP 15 loop: each round waits `baseTimeout·2ⁿ` for the connect reply (when needed) and
     /// for the request's reply.
-    private func retransmitting(action: UDPTrackerPacket.Action, scrapeCount: Int, address: SocketAddress,
-                                channel: any Channel, display: String,
+    private func retransmitting(action: UDPTrackerPacket.Action, scrapeCount: Int, exchange: Exchange,
+                                display: String,
                                 build: @Sendable (UInt64, UInt32) -> [UInt8]) async throws(TrackerError) -> UDPTrackerPacket.Reply {
-        let family: PeerAddressFamily = address.protocol == .inet6 ? .ipv6 : .ipv4
+        let (channel, family, key, destination) = (exchange.channel, exchange.family, exchange.key, exchange.destination)
         let clock = ContinuousClock()
         let started = clock.now
         for attempt in 0...max(0, configuration.maxRetransmissions) {
             let wait = configuration.baseTimeout * (1 << min(attempt, 16))
-            var connectionID = await connectionIDs.validID(for: address, at: clock.now)
+            var connectionID = await connectionIDs.validID(for: key, at: clock.now)
             if connectionID == nil {
                 let transactionID = UInt32.random(in: .min ... .max)
                 let packet = UDPTrackerPacket.connectRequest(transactionID: transactionID)
                 guard let bytes = try await Self.sendAndWait(packet, transactionID: transactionID, timeout: wait,
-                                                             on: channel, display: display) else { continue }
+                                                             on: channel, to: destination, display: display)
+                else { continue }
                 switch try Self.parse(bytes, action: .connect, transactionID: transactionID, family: family,
                                       scrapeCount: 0, peerLimit: configuration.peerLimit, display: display) {
                 case .connected(let id):
                     connectionID = id
-                    await connectionIDs.store(id, for: address, until: clock.now + configuration.connectionIDLifetime)
+                    await connectionIDs.store(id, for: key, until: clock.now + configuration.connectionIDLifetime)
                 case .error(let message):
                     throw .rejected(url: display, reason: message)
                 default:
@@ -126,12 +123,13 @@ final class UDPTrackerClient: Sendable {
             guard let connectionID else { continue }
             let transactionID = UInt32.random(in: .min ... .max)
             guard let bytes = try await Self.sendAndWait(build(connectionID, transactionID), transactionID: transactionID,
-                                                         timeout: wait, on: channel, display: display) else { continue }
+                                                         timeout: wait, on: channel, to: destination, display: display)
+            else { continue }
             let reply = try Self.parse(bytes, action: action, transactionID: transactionID, family: family,
                                        scrapeCount: scrapeCount, peerLimit: configuration.peerLimit, display: display)
             if case .error(let message) = reply {
                 // Often "connection id mismatch" after a tracker restart: start afresh next time.
-                await connectionIDs.forget(address)
+                await connectionIDs.forget(key)
                 throw .rejected(url: display, reason: message)
             }
             return reply
@@ -155,9 +153,10 @@ final class UDPTrackerClient: Sendable {
         }
     }
 
-    /// Sends `packet` and waits up to `timeout` for the reply with `transactionID`; nil on timeout.
+    /// Sends `packet` (as a datagram to `destination` on an unconnected channel) and waits up to
+    /// `timeout` for the reply with `transactionID`; nil on timeout.
     private static func sendAndWait(_ packet: [UInt8], transactionID: UInt32, timeout: Duration, on channel: any Channel,
-                                    display: String) async throws(TrackerError) -> [UInt8]? {
+                                    to destination: SocketAddress?, display: String) async throws(TrackerError) -> [UInt8]? {
         let future = channel.eventLoop.flatSubmit { () -> EventLoopFuture<[UInt8]?> in
             let promise = channel.eventLoop.makePromise(of: [UInt8]?.self)
             do {
@@ -167,7 +166,10 @@ final class UDPTrackerClient: Sendable {
                     handler.timeOut(transactionID)
                 }
                 promise.futureResult.whenComplete { _ in timer.cancel() }
-                channel.writeAndFlush(channel.allocator.buffer(bytes: packet)).assumeIsolated().whenFailure { error in
+                let buffer = channel.allocator.buffer(bytes: packet)
+                let written = destination.map { channel.writeAndFlush(AddressedEnvelope(remoteAddress: $0, data: buffer)) }
+                    ?? channel.writeAndFlush(buffer)
+                written.assumeIsolated().whenFailure { error in
                     handler.fail(transactionID, error: error)
                 }
             } catch {
@@ -179,6 +181,68 @@ final class UDPTrackerClient: Sendable {
             return try await future.get()
         } catch {
             if Task.isCancelled { throw .cancelled(url: display) }
+            throw .unreachable(url: display, reason: NetworkErrorText.describe(error))
+        }
+    }
+
+    /// A UDP channel for one exchange with a tracker, what its replies' peers are, and the key
+    /// its connection id is cached under.
+    private struct Exchange {
+        var channel: any Channel
+        var family: PeerAddressFamily
+        var key: String
+        /// Where datagrams are addressed on an unconnected channel (the proxy's relay); nil when
+        /// the channel is connected to the tracker.
+        var destination: SocketAddress?
+    }
+
+    private func openDirect(host: String, port: Int, display: String) async throws(TrackerError) -> Exchange {
+        let address = try await resolve(host, port: port, display: display)
+        do {
+            let channel = try await DatagramBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UDPTransactionHandler())
+                    }
+                }
+                .connect(to: address)
+                .get()
+            return Exchange(channel: channel, family: address.protocol == .inet6 ? .ipv6 : .ipv4,
+                            key: "\(address)", destination: nil)
+        } catch {
+            throw .unreachable(url: display, reason: NetworkErrorText.describe(error))
+        }
+    }
+
+    /// A UDP association with the proxy and a socket that sends only to its relay. The tracker's
+    /// name is passed to the proxy, not resolved here.
+    private func openThroughProxy(_ proxy: SOCKS5Proxy, host: String, port: Int, display: String)
+        async throws(TrackerError) -> Exchange {
+        guard let target = SOCKS5Address(host: host), let targetPort = UInt16(exactly: port) else {
+            throw .invalidURL(display)
+        }
+        let association: SOCKS5UDPAssociation
+        do {
+            association = try await SOCKS5UDPAssociation.open(proxy: proxy, on: group.next()).get()
+        } catch {
+            throw .unreachable(url: display, reason: "the proxy gives no UDP (\(error))")
+        }
+        do {
+            let channel = try await DatagramBootstrap(group: association.control.eventLoop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            SOCKS5UDPRelayHandler(association: association, target: (target, targetPort)),
+                            UDPTransactionHandler())
+                    }
+                }
+                .bind(host: association.localHost, port: 0)
+                .get()
+            association.control.closeFuture.whenComplete { _ in channel.close(promise: nil) }
+            let family: PeerAddressFamily = host.contains(":") ? .ipv6 : .ipv4
+            return Exchange(channel: channel, family: family, key: "\(host):\(port)", destination: association.relay)
+        } catch {
+            association.close()
             throw .unreachable(url: display, reason: NetworkErrorText.describe(error))
         }
     }
@@ -195,22 +259,22 @@ final class UDPTrackerClient: Sendable {
     }
 }
 
-/// Connection ids by tracker address, each valid until its expiry.
+/// Connection ids by tracker (its address, or its name behind a proxy), each valid until its expiry.
 private actor UDPConnectionIDCache {
-    private var entries: [SocketAddress: (id: UInt64, expires: ContinuousClock.Instant)] = [:]
+    private var entries: [String: (id: UInt64, expires: ContinuousClock.Instant)] = [:]
 
-    func validID(for address: SocketAddress, at now: ContinuousClock.Instant) -> UInt64? {
-        guard let entry = entries[address], now < entry.expires else { return nil }
+    func validID(for key: String, at now: ContinuousClock.Instant) -> UInt64? {
+        guard let entry = entries[key], now < entry.expires else { return nil }
         return entry.id
     }
 
-    func store(_ id: UInt64, for address: SocketAddress, until expires: ContinuousClock.Instant) {
+    func store(_ id: UInt64, for key: String, until expires: ContinuousClock.Instant) {
         let now = ContinuousClock.now
         entries = entries.filter { $0.value.expires > now }
-        entries[address] = (id, expires)
+        entries[key] = (id, expires)
     }
 
-    func forget(_ address: SocketAddress) {
-        entries[address] = nil
+    func forget(_ key: String) {
+        entries[key] = nil
     }
 }

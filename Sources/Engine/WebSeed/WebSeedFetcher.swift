@@ -44,7 +44,8 @@ enum WebSeedError: Error, CustomStringConvertible, Sendable {
 /// A reply is read as it streams in and never kept beyond the bytes asked for: a 206 must carry
 /// exactly the range (its `Content-Range` checked when present); a 200 with the whole file is
 /// accepted for ranges near the start of the file (the bytes before the range are skipped, not
-/// kept), and refused further in, where it would cost the whole file every time.
+/// kept), and refused further in, where it would cost the whole file every time. Behind a SOCKS5
+/// proxy every request goes through it (`SOCKS5HTTPClient`), reading at most the bytes needed.
 final class WebSeedFetcher: Sendable {
     struct Configuration: Sendable {
         /// One request, from connecting to the last byte.
@@ -58,10 +59,12 @@ final class WebSeedFetcher: Sendable {
     let configuration: Configuration
     private let group: any EventLoopGroup
     private let client = NIOLockedValueBox<HTTPClient?>(nil)
+    private let proxied: SOCKS5HTTPClient?
 
-    init(eventLoopGroup: any EventLoopGroup, configuration: Configuration = Configuration()) {
+    init(eventLoopGroup: any EventLoopGroup, configuration: Configuration = Configuration(), proxy: SOCKS5Proxy? = nil) {
         group = eventLoopGroup
         self.configuration = configuration
+        proxied = proxy.map { SOCKS5HTTPClient(proxy: $0, eventLoopGroup: eventLoopGroup) }
     }
 
     private var httpClient: HTTPClient {
@@ -127,6 +130,7 @@ final class WebSeedFetcher: Sendable {
     /// Appends bytes `range` of the file at `url` to `bytes`.
     func fetch(url: String, range: Range<Int>, into bytes: inout [UInt8]) async throws(WebSeedError) {
         guard !range.isEmpty else { return }
+        if let proxied { return try await fetch(url: url, range: range, into: &bytes, through: proxied) }
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
@@ -172,6 +176,46 @@ final class WebSeedFetcher: Sendable {
             throw error
         } catch {
             throw Self.map(error)
+        }
+    }
+
+    /// The same through the proxy: the reply is read only as far as the range needs.
+    private func fetch(url: String, range: Range<Int>, into bytes: inout [UInt8], through client: SOCKS5HTTPClient)
+        async throws(WebSeedError) {
+        let skipAllowed = range.lowerBound <= configuration.maxSkipForFullReply
+        // One byte more than a 206 needs, to tell a reply that goes on from an exact one.
+        let limits = SOCKS5HTTPClient.Limits(
+            timeout: configuration.timeout, maxBodyBytes: max(range.count + 1, skipAllowed ? range.upperBound : 0),
+            truncateBody: true, maxRedirects: configuration.maxRedirects)
+        let headers = [("User-Agent", configuration.userAgent), ("Accept-Encoding", "identity"),
+                       ("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")]
+        let response: SOCKS5HTTPClient.Response
+        do {
+            response = try await client.get(url, headers: headers, limits: limits)
+        } catch {
+            switch error {
+            case .cancelled: throw .cancelled
+            case .timedOut: throw .timedOut
+            case .closedEarly: throw .unreachable("the connection closed before the whole reply")
+            default: throw .unreachable("\(error)")
+            }
+        }
+        switch response.status {
+        case 206:
+            try Self.check(response.header, range: range)
+            guard response.body.count == range.count else {
+                throw response.body.count > range.count ? .wrongBody("more than the \(range.count) bytes asked for")
+                    : .wrongBody("\(response.body.count) bytes of the \(range.count) asked for")
+            }
+            bytes.append(contentsOf: response.body)
+        case 200:
+            guard skipAllowed else { throw .rangesUnsupported }
+            guard response.body.count >= range.upperBound else {
+                throw .wrongBody("\(max(0, response.body.count - range.lowerBound)) bytes of the \(range.count) asked for")
+            }
+            bytes.append(contentsOf: response.body[range])
+        default:
+            throw .httpStatus(response.status, retryAfter: Self.retryAfter(response.header))
         }
     }
 

@@ -27,7 +27,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def report(self, status, detail=""):
-        print(f"GET {self.path} {self.headers.get('Range', '-')} -> {status} {detail}".rstrip(), flush=True)
+        print(f"GET {self.path} {self.headers.get('Range', '-')} from {self.client_address[0]} -> {status} {detail}".rstrip(), flush=True)
 
     def reply(self, status, body=b"", headers=(), short=False):
         self.send_response(status)
