@@ -497,6 +497,7 @@ public struct UTPConnection: Sendable {
         sendQueue.removeAll()
         sendQueueStart = 0
         reorder.removeAll()
+        reorderBytes = 0
         bytesInFlight = 0
         unacknowledgedBytes = 0
         events.append(.closed(reason))
