@@ -2,12 +2,15 @@
 # uTP (BEP 29) throughput on loopback: SIZE_MB (default 256) of random data from one libtorrent
 # seeder, fetched over uTP by rill and by libtorrent's own uTP client (the seeder and both
 # leechers have TCP switched off), then over TCP by rill from a TCP-only libtorrent seeder.
-# Reports wall time, CPU seconds and peak memory of each leecher.
+# Reports wall time, CPU seconds and peak memory of each leecher, and the load average before each
+# round; with RUNS=N the three run interleaved N times and the medians close the report.
 # Needs: python3-libtorrent, /usr/bin/time. Everything stays on 127.0.0.0/8.
 #
 #   Benchmarks/utp.sh [SIZE_MB]          RILL_BIN=path measures that rill binary instead of building one
+#                                        RUNS=3 for medians of three interleaved rounds
 set -euo pipefail
 size_mb=${1:-256}
+runs=${RUNS:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 lt_tool="$root/Tests/InteropTests/Scripts/lt_tool.py"
 if [[ -n ${RILL_BIN:-} ]]; then
@@ -49,7 +52,8 @@ measure() { # name, then the command; prints one row
     read -r user sys rss < "$work/time.txt"
     if ! cmp -s "$work/seed/payload.bin" "$work/dest/payload.bin"; then echo "  $name: data differs!"; fi
     awk -v n="$name" -v s="$start" -v e="$end" -v u="$user" -v y="$sys" -v m="$rss" -v mb="$size_mb" 'BEGIN {
-        t = e - s; printf "  %-22s %7.2f s %8.1f MiB/s %7.2f CPU s %8.0f MiB peak\n", n, t, mb / t, u + y, m / 1024 }'
+        t = e - s; printf "  %-22s %7.2f s %8.1f MiB/s %7.2f CPU s %8.0f MiB peak\n", n, t, mb / t, u + y, m / 1024 }' \
+        | tee -a "$work/rows.txt"
 }
 
 start_seeder 127.0.0.41 --utp-only
@@ -58,7 +62,21 @@ utp_port=$(cat "$work/port-127.0.0.41")
 tcp_port=$(cat "$work/port-127.0.0.42")
 echo "uTP-only libtorrent seeder on 127.0.0.41:$utp_port, TCP-only one on 127.0.0.42:$tcp_port"
 rill_args=(--dir "$work/dest" --port 0 --listen 127.0.0.1 --no-dht --no-lsd --no-trackers)
-measure "rill over uTP" "$rill" download "$work/payload.torrent" "${rill_args[@]}" --peer "127.0.0.41:$utp_port"
-measure "libtorrent over uTP" /usr/bin/python3 "$lt_tool" download "$work/payload.torrent" "$work/dest" \
-    --listen 127.0.0.43:0 --peer "127.0.0.41:$utp_port" --seconds 1800 --utp-only
-measure "rill over TCP" "$rill" download "$work/payload.torrent" "${rill_args[@]}" --no-utp --peer "127.0.0.42:$tcp_port"
+for round in $(seq 1 "$runs"); do
+    echo "round $round, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    measure "rill over uTP" "$rill" download "$work/payload.torrent" "${rill_args[@]}" --peer "127.0.0.41:$utp_port"
+    measure "libtorrent over uTP" /usr/bin/python3 "$lt_tool" download "$work/payload.torrent" "$work/dest" \
+        --listen 127.0.0.43:0 --peer "127.0.0.41:$utp_port" --seconds 1800 --utp-only
+    measure "rill over TCP" "$rill" download "$work/payload.torrent" "${rill_args[@]}" --no-utp --peer "127.0.0.42:$tcp_port"
+done
+if ((runs > 1)); then
+    echo "medians of $runs rounds:"
+    for name in "rill over uTP" "libtorrent over uTP" "rill over TCP"; do
+        grep -F "  $name " "$work/rows.txt" | awk -v n="$name" '{
+            t[NR] = $(NF-9); c[NR] = $(NF-5); m[NR] = $(NF-2) }
+            function median(a, count,   i, j, x) {
+                for (i = 2; i <= count; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+                return count % 2 ? a[(count + 1) / 2] : (a[count / 2] + a[count / 2 + 1]) / 2 }
+            END { if (NR) printf "  %-22s %7.2f s %7.2f CPU s %8.0f MiB peak\n", n, median(t, NR), median(c, NR), median(m, NR) }'
+    done
+fi

@@ -23,6 +23,7 @@ let targets: [(name: String, products: [String])] = [
     ("lsd", ["WireProtocol", "TorrentCore"]),
     ("resume-data", ["Storage", "TorrentCore"]),
     ("utp", ["WireProtocol"]),
+    ("utp-connection", ["SwarmLogic", "WireProtocol"]),
 ]
 
 let package = Package(

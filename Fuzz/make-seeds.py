@@ -126,6 +126,27 @@ def torrents(folder):
     return out
 
 
+def utp_connection_seeds():
+    """Scripts for the uTP state machine: packet size, ceiling, window, reorder limit, side, then steps."""
+    limits = u16(1300) + u16(7000) + bytes([10]) + u16(1000)
+    def data(delta, sack=False):   # a data packet `delta` after the next one expected, acking our latest
+        return bytes([0, 0, 4 + delta, 0]) + u32(1000) + (bytes([1, 4, 0x0F, 0, 0, 0]) if sack else bytes([0]))
+    def state(ack_back=0):         # a bare ack of our latest packet (or `ack_back` before it)
+        return bytes([0, 2, 4, 1 if ack_back else 0]) + (bytes([ack_back]) if ack_back else b"") + u32(2000) + bytes([0])
+    write = bytes([2, 200]) + bytes(range(200)) + bytes([63])
+    flush, close = bytes([3]), bytes([6])
+    def tick(ms):
+        return bytes([5]) + u16(ms)
+    accept = bytes([0]) + u16(77) + u32(5) + u16(4096) + u16(900) + u16(3)
+    connect = bytes([1]) + u16(40) + u16(65530)
+    yield "accept-reordered", limits + accept + data(0) + data(1) + data(3) + data(2) + flush + write + flush + tick(300) + flush
+    yield "connect-and-send", (limits + connect + flush + state() + write + flush + state() + write + flush
+                               + state(2) + state(2) + state(2) + state(2) + flush + tick(2000) + flush + state() + close
+                               + flush + state())
+    yield "probe-too-big", limits + connect + flush + state() + write + write + flush + bytes([7, 1]) + flush + state()
+    yield "selective-acks", limits + accept + write + flush + data(2, sack=True) + data(5, sack=True) + flush + tick(1500) + flush
+
+
 def main():
     clear()
     made = torrents(CORPUS)
@@ -261,6 +282,10 @@ def main():
     for name in sorted(os.listdir(utp)):
         if name.endswith(".bin"):
             copy("utp", os.path.join(utp, name))
+
+    # MARK: utp-connection: limits, side, then a script of steps (see Sources/utp-connection/main.swift)
+    for name, data in utp_connection_seeds():
+        seed("utp-connection", name, data)
 
     # MARK: http-announce: flags (limit, scrape, address text), [limit], then the body
     for name in ["opentracker-http-announce.bin", "opentracker-http-failure.bin"]:

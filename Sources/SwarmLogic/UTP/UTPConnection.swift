@@ -22,8 +22,11 @@ import WireProtocol
 public struct UTPConnection: Sendable {
     /// Limits and timers; the defaults are libtorrent's where it has one.
     public struct Configuration: Sendable, Equatable {
-        /// Payload bytes per data packet (1,400 fits a 1,500-byte path MTU with IPv6 and UDP headers).
-        public var packetSize = 1400
+        /// Payload bytes per data packet at first (1,400 fits a 1,500-byte path MTU with IPv6 and UDP headers).
+        public var packetSize = UTPPathMTU.safePayload
+        /// The largest payload path MTU probing tries (the owner derives it from the interface MTU);
+        /// at `packetSize` or below there is no probing.
+        public var packetSizeCeiling = UTPPathMTU.safePayload
         /// Bytes we accept beyond what was delivered in order: the window we advertise.
         public var receiveWindow = 1 << 20
         /// How many packets out of order we hold at most (also bounded by `receiveWindow`).
@@ -55,6 +58,8 @@ public struct UTPConnection: Sendable {
         var isAcknowledged = false
         /// Counted in `bytesInFlight` (sent, not acknowledged, not waiting to be resent).
         var isInFlight = false
+        /// A path MTU probe: its loss is not congestion, and its resend may be fragmented.
+        var isProbe = false
     }
 
     public let configuration: Configuration
@@ -67,6 +72,10 @@ public struct UTPConnection: Sendable {
     public private(set) var roundTrip = UTPRoundTrip()
     /// The peer's advertised receive window in bytes.
     public private(set) var peerWindow: Int
+    /// The path MTU search; data packets carry `pathMTU.packetSize` bytes.
+    public private(set) var pathMTU: UTPPathMTU
+    /// The sequence number of the probe in flight; the owner sends that packet with "don't fragment".
+    public private(set) var probeSequence: UInt16?
 
     private var nextSequence: UInt16
     /// The last sequence number received in order.
@@ -103,6 +112,7 @@ public struct UTPConnection: Sendable {
         sendID = receiveID &+ 1
         state = .synSent
         congestion = LEDBAT(packetSize: configuration.packetSize, target: configuration.targetDelay)
+        pathMTU = UTPPathMTU(floor: configuration.packetSize, ceiling: configuration.packetSizeCeiling)
         peerWindow = configuration.packetSize
         nextSequence = initialSequence &+ 1
         ackNumber = 0
@@ -119,6 +129,7 @@ public struct UTPConnection: Sendable {
         sendID = syn.connectionID
         state = .connected
         congestion = LEDBAT(packetSize: configuration.packetSize, target: configuration.targetDelay)
+        pathMTU = UTPPathMTU(floor: configuration.packetSize, ceiling: configuration.packetSizeCeiling)
         peerWindow = syn.windowSize > 0 ? Int(syn.windowSize) : configuration.receiveWindow
         nextSequence = initialSequence
         ackNumber = syn.sequenceNumber
@@ -140,6 +151,12 @@ public struct UTPConnection: Sendable {
     public var bufferedBytes: Int {
         sendQueue.count - sendQueueStart + unacknowledgedBytes
     }
+
+    /// What waits in the reorder buffer for a gap to fill (bounded by the receive window and `reorderPackets`).
+    public var heldOutOfOrder: (bytes: Int, packets: Int) { (reorderBytes, reorder.count) }
+
+    /// Packets sent (or queued to resend) and not yet acknowledged.
+    public var packetsUnacknowledged: Int { unacknowledged.count }
 
     /// Sends FIN once everything written so far is sent.
     public mutating func close() {
@@ -191,9 +208,15 @@ public struct UTPConnection: Sendable {
             let limit = state == .synSent ? configuration.maxSynTimeouts : configuration.maxTimeouts
             if consecutiveTimeouts >= limit { return finish(.timedOut, events: &events) }
             roundTrip.backOff()
-            congestion.timedOut()
+            var onlyProbes = true
             for index in unacknowledged.indices where unacknowledged[index].isInFlight {
+                if unacknowledged[index].isProbe { probeLost(index) } else { onlyProbes = false }
                 markForResend(index)
+            }
+            if onlyProbes {
+                consecutiveTimeouts -= 1   // a probe too big for the path is no sign of a dead peer
+            } else {
+                congestion.timedOut()
             }
         } else if state != .synSent, bytesInFlight == 0, peerWindow < configuration.packetSize,
                   sendQueue.count > sendQueueStart, lastReceived.duration(to: now) >= roundTrip.timeout {
@@ -224,11 +247,13 @@ public struct UTPConnection: Sendable {
         }
         if state == .connected {
             while sendQueue.count > sendQueueStart, unacknowledged.count < 0x4000 {
-                let size = min(configuration.packetSize, sendQueue.count - sendQueueStart)
+                let available = sendQueue.count - sendQueueStart
+                let probe = pathMTU.nextProbe.flatMap { $0 <= available ? $0 : nil }
+                let size = probe ?? min(pathMTU.packetSize, available)
                 guard bytesInFlight + size <= window || (bytesInFlight == 0 && peerWindow > 0) else { break }
                 let payload = Array(sendQueue[sendQueueStart..<sendQueueStart + size])
                 sendQueueStart += size
-                out.append(queue(.data, payload: payload, at: now))
+                out.append(queue(.data, payload: payload, isProbe: probe != nil, at: now))
             }
             compactSendQueue()
             if closeRequested, sendQueue.count == sendQueueStart {
@@ -248,8 +273,13 @@ public struct UTPConnection: Sendable {
 
     // MARK: - Sending
 
-    private mutating func queue(_ type: UTPPacketType, payload: [UInt8], at now: SwarmInstant) -> UTPPacket {
-        unacknowledged.append(Outgoing(type: type, sequenceNumber: nextSequence, payload: payload))
+    private mutating func queue(_ type: UTPPacketType, payload: [UInt8], isProbe: Bool = false,
+                                at now: SwarmInstant) -> UTPPacket {
+        unacknowledged.append(Outgoing(type: type, sequenceNumber: nextSequence, payload: payload, isProbe: isProbe))
+        if isProbe {
+            pathMTU.probeSent(payload.count)
+            probeSequence = nextSequence
+        }
         unacknowledgedBytes += payload.count
         nextSequence &+= 1
         return transmit(unacknowledged.count - 1, at: now)
@@ -338,7 +368,7 @@ public struct UTPConnection: Sendable {
            packet.ackNumber == lastAckReceived {
             duplicateAcks += 1
             if duplicateAcks == 3 {
-                lost(at: now)
+                if unacknowledged[0].isProbe { probeLost(0) } else { lost(at: now) }
                 markForResend(0)
             }
         } else if covered > 0 {
@@ -358,6 +388,11 @@ public struct UTPConnection: Sendable {
         markForResend(index)
         unacknowledged[index].isAcknowledged = true
         unacknowledgedBytes -= unacknowledged[index].payload.count
+        if unacknowledged[index].isProbe {
+            unacknowledged[index].isProbe = false
+            pathMTU.probeAcknowledged(unacknowledged[index].payload.count)
+            probeSequence = nil
+        }
         if unacknowledged[index].transmissions == 1, let sentAt = unacknowledged[index].sentAt {
             roundTrip.sample(sentAt.duration(to: now))
         }
@@ -376,10 +411,35 @@ public struct UTPConnection: Sendable {
                 laterAcked += 1
             } else if laterAcked >= 3, item.isInFlight,
                       item.transmissions == 1 || (item.sentAt.map { $0.duration(to: now) > patience } ?? true) {
-                if !cut { lost(at: now); cut = true }
+                if item.isProbe {
+                    probeLost(index)
+                } else if !cut {
+                    lost(at: now)
+                    cut = true
+                }
                 markForResend(index)
             }
         }
+    }
+
+    /// The probe at `index` did not arrive: the path's ceiling drops below its size. Its resend is an
+    /// ordinary packet (the owner lets it fragment), so the bytes still get through.
+    private mutating func probeLost(_ index: Int) {
+        unacknowledged[index].isProbe = false
+        pathMTU.probeLost(unacknowledged[index].payload.count)
+        probeSequence = nil
+    }
+
+    /// The socket refused to send the probe `sequenceNumber` as too big for the path (EMSGSIZE, or an
+    /// ICMP "fragmentation needed" it reported): the ceiling drops and the packet is resent at once.
+    public mutating func probeTooBig(sequenceNumber: UInt16) {
+        guard probeSequence == sequenceNumber, let first = unacknowledged.first?.sequenceNumber,
+              let index = UTPSequence.distance(from: first, to: sequenceNumber), index < unacknowledged.count,
+              unacknowledged[index].isProbe else { return }
+        unacknowledged[index].isProbe = false
+        pathMTU.packetTooBig(unacknowledged[index].payload.count)
+        probeSequence = nil
+        markForResend(index)
     }
 
     /// Halves the window at most once per round trip, however many packets a burst lost.
@@ -437,6 +497,7 @@ public struct UTPConnection: Sendable {
         sendQueue.removeAll()
         sendQueueStart = 0
         reorder.removeAll()
+        reorderBytes = 0
         bytesInFlight = 0
         unacknowledgedBytes = 0
         events.append(.closed(reason))

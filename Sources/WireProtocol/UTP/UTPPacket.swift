@@ -1,3 +1,5 @@
+import NIOCore
+
 /// One uTP packet (BEP 29): the 20-byte header, the extensions rill understands, and the payload.
 ///
 /// ```
@@ -47,44 +49,45 @@ public struct UTPPacket: Equatable, Sendable {
 
     // MARK: - Decoding
 
-    /// Parses one datagram. Never traps: a short, unknown or malformed datagram throws.
+    /// Parses one datagram. Never traps: a short, unknown or malformed datagram throws. Reads a
+    /// contiguous datagram (an array, a `ByteBuffer`'s view) in place: only the payload is copied.
     public init(decoding datagram: some Collection<UInt8>) throws(UTPPacketError) {
-        let bytes = Array(datagram)
-        guard bytes.count >= Self.headerLength else { throw .truncated(length: bytes.count) }
-        guard bytes[0] & 0x0F == Self.version else { throw .unsupportedVersion(bytes[0] & 0x0F) }
-        guard let type = UTPPacketType(rawValue: bytes[0] >> 4) else { throw .unknownType(bytes[0] >> 4) }
-        self.type = type
-        connectionID = Self.read16(bytes, 2)
-        timestamp = Self.read32(bytes, 4)
-        timestampDifference = Self.read32(bytes, 8)
-        windowSize = Self.read32(bytes, 12)
-        sequenceNumber = Self.read16(bytes, 16)
-        ackNumber = Self.read16(bytes, 18)
-        selectiveAck = nil
+        let parsed = datagram.withContiguousStorageIfAvailable { Self.parse($0) }
+            ?? Array(datagram).withUnsafeBufferPointer { Self.parse($0) }
+        self = try parsed.get()
+    }
 
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<UTPPacket, UTPPacketError> {
+        guard bytes.count >= headerLength else { return .failure(.truncated(length: bytes.count)) }
+        guard bytes[0] & 0x0F == version else { return .failure(.unsupportedVersion(bytes[0] & 0x0F)) }
+        guard let type = UTPPacketType(rawValue: bytes[0] >> 4) else { return .failure(.unknownType(bytes[0] >> 4)) }
+        var packet = UTPPacket(type: type, connectionID: read16(bytes, 2), timestamp: read32(bytes, 4),
+                               timestampDifference: read32(bytes, 8), windowSize: read32(bytes, 12),
+                               sequenceNumber: read16(bytes, 16), ackNumber: read16(bytes, 18))
         var next = bytes[1]
-        var offset = Self.headerLength
+        var offset = headerLength
         while next != 0 {
-            guard offset + 2 <= bytes.count else { throw .truncated(length: bytes.count) }
+            guard offset + 2 <= bytes.count else { return .failure(.truncated(length: bytes.count)) }
             let kind = next
             next = bytes[offset]
             let length = Int(bytes[offset + 1])
             offset += 2
-            guard offset + length <= bytes.count else { throw .truncated(length: bytes.count) }
-            if kind == Self.selectiveAckExtension {
+            guard offset + length <= bytes.count else { return .failure(.truncated(length: bytes.count)) }
+            if kind == selectiveAckExtension {
                 guard let mask = UTPSelectiveAck(bytes: Array(bytes[offset..<offset + length])) else {
-                    throw .badSelectiveAckLength(length)
+                    return .failure(.badSelectiveAckLength(length))
                 }
-                selectiveAck = mask
+                packet.selectiveAck = mask
             }
             offset += length
         }
-        payload = Array(bytes[offset...])
+        packet.payload = Array(bytes[offset...])
+        return .success(packet)
     }
 
     /// The connection id of a datagram, read without parsing the rest (for demultiplexing).
     public static func connectionID(of datagram: [UInt8]) -> UInt16? {
-        datagram.count >= headerLength ? read16(datagram, 2) : nil
+        datagram.count >= headerLength ? UInt16(datagram[2]) << 8 | UInt16(datagram[3]) : nil
     }
 
     // MARK: - Encoding
@@ -92,7 +95,7 @@ public struct UTPPacket: Equatable, Sendable {
     /// The packet as one datagram.
     public func encoded() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(Self.headerLength + (selectiveAck.map { $0.bytes.count + 2 } ?? 0) + payload.count)
+        out.reserveCapacity(encodedLength)
         out.append(type.rawValue << 4 | Self.version)
         out.append(selectiveAck == nil ? 0 : Self.selectiveAckExtension)
         Self.append16(connectionID, to: &out)
@@ -110,13 +113,36 @@ public struct UTPPacket: Equatable, Sendable {
         return out
     }
 
+    /// Appends the packet to `buffer` as one datagram, without an intermediate array.
+    public func encode(into buffer: inout ByteBuffer) {
+        buffer.writeInteger(type.rawValue << 4 | Self.version)
+        buffer.writeInteger(selectiveAck == nil ? 0 : Self.selectiveAckExtension)
+        buffer.writeInteger(connectionID)
+        buffer.writeInteger(timestamp)
+        buffer.writeInteger(timestampDifference)
+        buffer.writeInteger(windowSize)
+        buffer.writeInteger(sequenceNumber)
+        buffer.writeInteger(ackNumber)
+        if let selectiveAck {
+            buffer.writeInteger(UInt8(0))
+            buffer.writeInteger(UInt8(selectiveAck.bytes.count))
+            buffer.writeBytes(selectiveAck.bytes)
+        }
+        buffer.writeBytes(payload)
+    }
+
+    /// The datagram's length in bytes.
+    public var encodedLength: Int {
+        Self.headerLength + (selectiveAck.map { $0.bytes.count + 2 } ?? 0) + payload.count
+    }
+
     // MARK: - Integers
 
-    private static func read16(_ bytes: [UInt8], _ at: Int) -> UInt16 {
+    private static func read16(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt16 {
         UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])
     }
 
-    private static func read32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+    private static func read32(_ bytes: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
         UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
     }
 

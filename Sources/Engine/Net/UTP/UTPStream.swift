@@ -25,8 +25,8 @@ final class UTPStream: @unchecked Sendable {
     private unowned let socket: UTPSocket
     private var bridge: Channel?
     private var bridgeReadsPaused = false
-    /// Bytes delivered before the bridge was ready.
-    private var undelivered: [UInt8] = []
+    /// Bytes completed in this read burst (or before the bridge was ready), written up in one go.
+    private var undelivered = ByteBuffer()
     private var opening: (promise: EventLoopPromise<Channel>, initializer: @Sendable (Channel) -> EventLoopFuture<Void>)?
     private(set) var isClosed = false
 
@@ -59,6 +59,11 @@ final class UTPStream: @unchecked Sendable {
         handle(events)
     }
 
+    /// The socket could not send the path MTU probe `sequenceNumber`: too big for the interface.
+    func probeTooBig(sequenceNumber: UInt16) {
+        connection.probeTooBig(sequenceNumber: sequenceNumber)
+    }
+
     /// The packets the connection wants sent now.
     func flush(at now: SwarmInstant) -> [UTPPacket] {
         connection.flush(at: now)
@@ -86,21 +91,21 @@ final class UTPStream: @unchecked Sendable {
             .withConnectedSocket(fds[0])
         return bridgeFuture.assumeIsolated().flatMap { [self] bridgeChannel in
             bridge = bridgeChannel
-            deliver([])
+            deliverPending()
             return pipelineFuture
         }.nonisolated()
     }
 
     private func deliver(_ bytes: [UInt8]) {
-        guard let bridge else {
-            undelivered += bytes
-            return
-        }
-        let all = undelivered.isEmpty ? bytes : undelivered + bytes
-        undelivered = []
-        guard !all.isEmpty else { return }
-        var buffer = bridge.allocator.buffer(capacity: all.count)
-        buffer.writeBytes(all)
+        if !bytes.isEmpty { undelivered.writeBytes(bytes) }
+    }
+
+    /// Writes the bytes completed so far up the stream: once per read burst, so a burst of
+    /// packets costs one write into the socket pair instead of one per packet.
+    func deliverPending() {
+        guard let bridge, undelivered.readableBytes > 0 else { return }
+        let buffer = undelivered
+        undelivered = bridge.allocator.buffer(capacity: buffer.readableBytes)
         bridge.writeAndFlush(buffer, promise: nil)
     }
 
@@ -139,11 +144,13 @@ final class UTPStream: @unchecked Sendable {
                 self.opening = nil
                 openStream(initializer: opening.initializer, on: socket.loop).cascade(to: opening.promise)
             case .endOfStream:
+                deliverPending()
                 bridge?.close(promise: nil)
             case .closed(let reason):
                 isClosed = true
                 opening?.promise.fail(UTPStreamError(reason: reason))
                 opening = nil
+                deliverPending()
                 bridge?.close(promise: nil)
                 bridge = nil
                 socket.remove(self)
