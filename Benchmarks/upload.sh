@@ -6,7 +6,9 @@
 #
 #   Benchmarks/upload.sh [SIZE_MB] [LEECHERS]
 #   RILL_BINS="before=PATH after=PATH" REPEAT=3 interleaves builds (libtorrent runs once per round);
-#   RILL_BIN=path measures one build. Needs python3-libtorrent. Everything stays on loopback.
+#   RILL_BIN=path measures one build. LEECHER_CLIENT=rill makes the leechers `rill download`s (of the
+#   first build) instead, as in "one rill seed serving 10/30/60 rill leechers" (SKIP_LT_SEEDER=1 leaves
+#   out the libtorrent seeder). Needs python3-libtorrent. Everything stays on loopback.
 set -euo pipefail
 size_mb=${1:-256}
 leechers=${2:-4}
@@ -30,7 +32,7 @@ trap cleanup EXIT
 mkdir -p "$work/seed"
 head -c $((size_mb << 20)) /dev/urandom > "$work/seed/payload.bin"
 "$first_bin" create "$work/seed/payload.bin" -o "$work/payload.torrent" --no-date >/dev/null
-echo "payload: ${size_mb} MiB, 1 MiB pieces, $leechers libtorrent leechers; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "payload: ${size_mb} MiB, 1 MiB pieces, $leechers ${LEECHER_CLIENT:-libtorrent} leechers; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
@@ -39,9 +41,14 @@ measure() { # name, seeder pid, seeder address
     local ticks_before; ticks_before=$(cpu_ticks "$seeder")
     local start; start=$(date +%s.%N)
     for i in $(seq 1 "$leechers"); do
-        rm -rf "$work/dest$i"; mkdir -p "$work/dest$i"
-        /usr/bin/python3 "$lt_tool" download "$work/payload.torrent" "$work/dest$i" --listen "127.0.0.$((20 + i)):0" \
-            --peer "$address" --seconds 900 > "$work/leecher$i.log" 2>&1 &
+        rm -rf "$work/dest$i" "$work/lhome$i"; mkdir -p "$work/dest$i"
+        if [[ ${LEECHER_CLIENT:-libtorrent} == rill ]]; then
+            RILL_HOME="$work/lhome$i" "$first_bin" download "$work/payload.torrent" --dir "$work/dest$i" --port 0 \
+                --listen "127.0.0.$((20 + i))" --no-dht --no-lsd --peer "$address" > "$work/leecher$i.log" 2>&1 &
+        else
+            /usr/bin/python3 "$lt_tool" download "$work/payload.torrent" "$work/dest$i" --listen "127.0.0.$((20 + i)):0" \
+                --peer "$address" --seconds 900 > "$work/leecher$i.log" 2>&1 &
+        fi
         leecher_pids+=($!)
     done
     local failed=0
@@ -53,13 +60,14 @@ measure() { # name, seeder pid, seeder address
     done
     awk -v n="$name" -v s="$start" -v e="$end" -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" \
         -v mb=$((size_mb * leechers)) -v f=$failed 'BEGIN {
-        printf "  %-10s %7.2f s %8.1f MiB/s uploaded %6.2f seeder CPU s %s\n", n, e - s, mb / (e - s), t / hz,
+        printf "  %-10s %7.2f s %8.1f MiB/s delivered %6.2f seeder CPU s %s\n", n, e - s, mb / (e - s), t / hz,
             (f ? "(FAILED)" : "") }'
     echo "    load: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 for round in $(seq 1 "${REPEAT:-1}"); do
-    for entry in $RILL_BINS libtorrent=; do
+    lt_seeder=libtorrent=; [[ -n ${SKIP_LT_SEEDER:-} ]] && lt_seeder=
+    for entry in $RILL_BINS $lt_seeder; do
         name=${entry%%=*}; bin=${entry#*=}
         rm -f "$work/seeder.log"
         if [[ $name == libtorrent ]]; then
