@@ -49,7 +49,7 @@ final class MicrosocksProcess {
     }
 }
 
-@Suite(.serialized, .timeLimit(.minutes(2)),
+@Suite(.serialized, .timeLimit(.minutes(2)), .blockingAllowed,
        .enabled(if: MicrosocksProcess.binary != nil || ExternalTool.toolsRequired, "microsocks is not installed"))
 struct SOCKS5ProxyTests {
     @Test func proxyURLsAreParsedAndBadOnesExplained() throws {

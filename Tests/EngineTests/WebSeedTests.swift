@@ -7,7 +7,7 @@ import TorrentCore
 
 /// Downloads from web seeds (BEP 19): a local HTTP server on 127.0.0.1 serving the torrent's
 /// folder with byte ranges (`webseed_server.py`), the only source of the data.
-@Suite(.timeLimit(.minutes(3))) struct WebSeedTests {
+@Suite(.timeLimit(.minutes(3)), .blockingAllowed) struct WebSeedTests {
     /// A multi-file torrent under `dir/seed/set` whose web seed serves `dir/<served>`.
     private func torrent(in dir: TemporaryDirectory, url: String) throws -> Metainfo {
         let meta = try SwarmFixture.makeTorrent(in: dir, name: "set", files: [

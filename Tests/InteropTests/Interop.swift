@@ -1,6 +1,7 @@
 import Testing
 
-/// Every interop test blocks its thread while real clients run. Run them one at a time, so the
-/// rest of the suite's async tests (which share a cooperative pool as small as the core count)
-/// keep a thread; in parallel they starved timing-sensitive async tests for over a minute.
-@Suite(.serialized) enum Interop {}
+/// Every interop test blocks its thread while real clients run. They run one at a time, and on
+/// threads of their own (`.blockingAllowed`), so the rest of the suite's async tests keep the whole
+/// cooperative pool (as small as the core count): blocking it starved timing-sensitive async tests
+/// for over a minute, and one blocked thread of two slowed every other test.
+@Suite(.serialized, .blockingAllowed) enum Interop {}

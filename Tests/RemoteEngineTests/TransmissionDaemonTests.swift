@@ -6,7 +6,7 @@ import TestSupport
 
 /// RemoteEngine against a real transmission-daemon on 127.0.0.1: every row and command goes
 /// through the actual RPC.
-@Suite(.serialized) struct TransmissionDaemonTests {
+@Suite(.serialized, .blockingAllowed) struct TransmissionDaemonTests {
     static let haveDaemon = ExternalTool.toolsRequired
         || (TransmissionDaemonProcess.binary != nil && ExternalTool.find("transmission-create") != nil)
 

@@ -20,14 +20,29 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            lock.lock()
-            output += String(decoding: data, as: UTF8.self)
-            lock.unlock()
-        }
         try process.run()
+        // A thread of its own reads until the end of the output. Not `readabilityHandler`: its
+        // dispatch source outlived the pipe's descriptor when the handle was freed first, and
+        // libdispatch's event thread crashed the test runner on the stale descriptor.
+        // (`FileHandle.read(upToCount:)` waits for the whole count; one `read(2)` returns what is there.)
+        let reading = pipe.fileHandleForReading
+        let reader = Thread { [weak self] in
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(reading.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0, let self else { break }
+                self.append(Data(buffer[..<count]))
+            }
+            try? reading.close()
+        }
+        reader.start()
+    }
+
+    private func append(_ data: Data) {
+        lock.lock()
+        output += String(decoding: data, as: UTF8.self)
+        lock.unlock()
     }
 
     deinit {

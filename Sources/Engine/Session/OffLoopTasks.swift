@@ -4,6 +4,8 @@ internal import NIOConcurrencyHelpers
 /// and wait for them before the loop stops: a task that hopped onto a stopped loop would be lost
 /// (and SwiftNIO warns about it).
 final class OffLoopTasks: Sendable {
+    /// Where the tasks run: the session's own threads, not the cooperative pool.
+    let executor = EngineTaskExecutor(threads: 2)
     private let tasks = NIOLockedValueBox<[Int: Task<Void, Never>]>([:])
     private let nextID = NIOLockedValueBox(0)
 
@@ -14,7 +16,7 @@ final class OffLoopTasks: Sendable {
         }
         // Registered before it can finish, so `finished` never races the insert.
         tasks.withLockedValue { running in
-            running[id] = Task { [self] in
+            running[id] = Task(executorPreference: executor) { [self] in
                 await body()
                 finished(id)
             }

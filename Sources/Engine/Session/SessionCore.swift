@@ -210,6 +210,7 @@ final class SessionCore: @unchecked Sendable {
         try? await writePool.shutdownGracefully()
         try? await flushPool.shutdownGracefully()
         try? await group.shutdownGracefully()
+        await offLoopTasks.executor.shutdown()
     }
 
     // MARK: - Events and snapshots
