@@ -80,4 +80,5 @@ def main():
                       "torrent_get_p99_ms": round(p99, 2), "idle_cpu_percent": round(cpu_share, 2),
                       "rss_mib_before": round(rss_before, 1), "rss_mib_after": round(rss_mib(pid), 1)}))
 
-main()
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,8 @@
 #   Benchmarks/throughput.sh [SIZE_MB] [SEEDER_COUNTS]      e.g. Benchmarks/throughput.sh 1024 "1 4"
 #   SKIP_LIBTORRENT=1 leaves out libtorrent's Python client (slow on loopback: minutes per GiB);
 #   SKIP_ARIA2=1 leaves out aria2c; RILL_BIN=path measures that rill binary instead of building one;
-#   RILL_BINS="before=PATH after=PATH" REPEAT=3 interleaves several builds, each run REPEAT times.
+#   RILL_BINS="before=PATH after=PATH" REPEAT=3 interleaves several builds, each run REPEAT times;
+#   PIECE_SIZE=16k (or 1M, …) sets the torrent's piece size (default: rill create's choice).
 set -euo pipefail
 size_mb=${1:-1024}
 seeder_counts=${2:-"1 4"}
@@ -32,11 +33,11 @@ cleanup() {
 trap cleanup EXIT
 
 mkdir -p "$work/seed" "$work/tracker"
-echo "payload: ${size_mb} MiB of random data"
+echo "payload: ${size_mb} MiB of random data, pieces of ${PIECE_SIZE:-the default size}; load $(cut -d' ' -f1-3 /proc/loadavg)"
 head -c $((size_mb << 20)) /dev/urandom > "$work/seed/payload.bin"
 
 tracker_port=$((30000 + RANDOM % 20000))
-"$rill" create "$work/seed/payload.bin" -o "$work/payload.torrent" --no-date \
+"$rill" create "$work/seed/payload.bin" -o "$work/payload.torrent" --no-date ${PIECE_SIZE:+--piece-size "$PIECE_SIZE"} \
     --tracker "http://127.0.0.1:$tracker_port/announce" >/dev/null
 hash=$("$rill" info --json "$work/payload.torrent" | sed -n 's/.*"info_hash" : "\([0-9a-f]*\)".*/\1/p')
 echo "$hash" > "$work/tracker/whitelist"

@@ -105,7 +105,7 @@ extension Session: TorrentEngine {
 
     public func perform(_ command: EngineCommand) {
         let core = self.core
-        core.loop.execute { core.dispatcher.perform(command, in: core) }
+        core.loop.execute { core.dispatcher.perform(command, in: core, publishNow: false) }
     }
 
     public func submit(_ command: EngineCommand) async -> CommandOutcome {

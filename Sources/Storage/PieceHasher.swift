@@ -44,12 +44,13 @@ public enum PieceHasher {
     }
 
     /// Which pieces of `storage` match the hashes in `info`. A piece whose data is missing or
-    /// short is simply not valid; other read errors (a failing disk) are thrown.
+    /// short is simply not valid; other read errors (a failing disk) are thrown. Pieces in
+    /// `skipping` (known to be missing) are counted as done and not valid, without a read.
     public static func verify(info: TorrentInfo, storage: some TorrentStorage, threads: Int = defaultThreads,
-                              progress: Progress? = nil) throws(StorageError) -> Bitfield {
+                              progress: Progress? = nil, skipping: Bitfield? = nil) throws(StorageError) -> Bitfield {
         precondition(storage.layout.pieceCount == info.pieceCount, "storage and torrent disagree on the piece count")
         let result = try run(storage: storage, threads: threads, progress: progress, toleratingMissingData: true,
-                             sha1: false, checking: info)
+                             sha1: false, checking: info, skipping: skipping)
         var valid = Bitfield(count: info.pieceCount)
         for piece in 0..<info.pieceCount where result.readable[piece] { valid[piece] = true }
         return valid
@@ -83,7 +84,7 @@ public enum PieceHasher {
     /// `sha1`) and `merkle` the v2 roots (when `geometry` is given).
     private static func run(storage: some TorrentStorage, threads: Int, progress: Progress?,
                             toleratingMissingData: Bool, merkle geometry: [MerkleGeometry]? = nil, sha1: Bool = true,
-                            checking info: TorrentInfo? = nil) throws(StorageError)
+                            checking info: TorrentInfo? = nil, skipping: Bitfield? = nil) throws(StorageError)
         -> (digests: [UInt8], readable: [Bool], merkle: [UInt8]) {
         let layout = storage.layout
         let total = layout.pieceCount
@@ -121,6 +122,7 @@ public enum PieceHasher {
                 }
                 guard let piece = claimed else { return }
                 finished = 1
+                if let skipping, skipping[piece] { continue }
                 let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<layout.size(ofPiece: piece)])
                 do throws(StorageError) {
                     try storage.read(piece: piece, offset: 0, into: slice)

@@ -83,25 +83,46 @@ extension PiecePicker {
         for peer: PeerKey, peerHas: Bitfield, upTo count: Int, into picked: inout [BlockRequest], now: SwarmInstant,
         seed: UInt64
     ) {
-        var candidates = freshCandidates(peerHas: peerHas, seed: seed)
+        // Every fresh piece gives at least one block, so the best `count - picked.count` are enough.
+        var candidates = freshCandidates(peerHas: peerHas, seed: seed, keeping: count - picked.count)
         while picked.count < count, let candidate = candidates.popMin() {
             takeMissingBlocks(of: candidate.piece, for: peer, upTo: count, into: &picked, now: now)
         }
     }
 
-    private func freshCandidates(peerHas: Bitfield, seed: UInt64) -> Heap<Candidate> {
+    /// The `limit` best pieces nobody has started (`popMin` gives the best). Only those are kept: with
+    /// 16 KiB pieces (one block each) every pick needs fresh pieces, and heaping all 65,536 of a
+    /// GiB for each pick of a few made small pieces 2.6 times slower than 1 MiB ones.
+    private func freshCandidates(peerHas: Bitfield, seed: UInt64, keeping limit: Int) -> Heap<Candidate> {
+        var best = Heap<Candidate>()
+        guard limit > 0 else { return best }
         let random = !sequential && have.setCount < initialRandomPieces
-        var candidates: [Candidate] = []
-        for piece in peerHas.setIndices where priorities[piece].isWanted && !have[piece] && downloads[piece] == nil {
-            candidates.append(
-                Candidate(
+        // Byte by byte over what the peer has, we lack and nobody started, without listing every
+        // index or looking each piece up in `downloads`.
+        let offered = peerHas.bytes
+        let had = have.bytes
+        var started = [UInt8](repeating: 0, count: offered.count)
+        for piece in downloads.keys { started[piece >> 3] |= 0x80 >> UInt8(piece & 7) }
+        for byteIndex in offered.indices {
+            let byte = offered[byteIndex] & ~had[byteIndex] & ~started[byteIndex]
+            guard byte != 0 else { continue }
+            for bit in 0..<8 where byte & (0x80 >> UInt8(bit)) != 0 {
+                let piece = byteIndex * 8 + bit
+                guard priorities[piece].isWanted else { continue }
+                let candidate = Candidate(
                     priorityRank: -priorities[piece].rawValue,
                     edgeRank: sequential && fileEdgePieces.contains(piece) ? 0 : 1,
                     rarity: sequential || random ? 0 : partialPeerCounts[piece] + seedCount,
                     tieBreak: sequential ? UInt64(piece) : Self.mix(seed, piece),
-                    piece: piece))
+                    piece: piece)
+                if best.count < limit {
+                    best.insert(candidate)
+                } else if let worst = best.max, candidate < worst {
+                    best.replaceMax(with: candidate)
+                }
+            }
         }
-        return Heap(candidates)
+        return best
     }
 
     /// A well-spread hash of `piece` under `seed` (SplitMix64), so one random draw orders every piece.

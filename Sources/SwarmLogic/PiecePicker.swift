@@ -164,19 +164,40 @@ public struct PiecePicker: Sendable {
 
     /// True when every wanted piece is verified (a torrent with all files skipped is complete).
     public var isComplete: Bool {
-        (0..<pieceCount).allSatisfy { !priorities[$0].isWanted || have[$0] }
+        var complete = true
+        forEachWantedMissingPiece { _ in
+            complete = false
+            return false
+        }
+        return complete
+    }
+
+    /// Calls `body` with each wanted piece we lack, in order, until it returns false. Whole bytes of
+    /// pieces we have are skipped: this is asked after every verified piece, mostly near the end.
+    private func forEachWantedMissingPiece(_ body: (Int) -> Bool) {
+        let had = have.bytes
+        for byteIndex in had.indices where had[byteIndex] != 0xFF {
+            for piece in byteIndex * 8..<min(pieceCount, byteIndex * 8 + 8)
+            where priorities[piece].isWanted && !have[piece] {
+                guard body(piece) else { return }
+            }
+        }
     }
 
     /// True when every block still missing from a wanted piece is already requested from someone,
     /// so new requests duplicate existing ones.
     public var isInEndgame: Bool {
         var anythingLeft = false
-        for piece in 0..<pieceCount where priorities[piece].isWanted && !have[piece] {
-            guard let download = downloads[piece] else { return false }
-            if download.hasMissingBlock { return false }
+        var everyBlockAsked = true
+        forEachWantedMissingPiece { piece in
+            guard let download = downloads[piece], !download.hasMissingBlock else {
+                everyBlockAsked = false
+                return false
+            }
             if !download.isFullyReceived { anythingLeft = true }
+            return true
         }
-        return anythingLeft
+        return everyBlockAsked && anythingLeft
     }
 
     /// Requests currently outstanding at `peer`.

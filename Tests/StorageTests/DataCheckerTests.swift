@@ -28,6 +28,20 @@ import TorrentCore
         #expect(third.verified.isComplete)
     }
 
+    @Test func aShortFileKeepsItsWholePiecesAndAMissingFileHasNone() throws {
+        // Pieces of 1024: a 0..<4000, b 4000..<7000, c 7000..<9000.
+        let fixture = try Fixture([FixtureFile("a", 4000), FixtureFile("b", 3000), FixtureFile("c", 2000)],
+                                  pieceLength: 1024)
+        defer { fixture.remove() }
+        try FileManager.default.removeItem(atPath: fixture.path("a"))
+        // b stops after 2200 of its 3000 bytes (stream 6200): pieces 4 and 5 lie inside that.
+        let short = FileHandle(forWritingAtPath: fixture.path("b"))!
+        try short.truncate(atOffset: 2200)
+        try short.close()
+        let result = try DataChecker.check(info: fixture.info, root: fixture.root, resume: nil, threads: 2)
+        #expect((0..<9).filter { result.verified[$0] } == [4, 5, 7, 8])
+    }
+
     @Test func checksWithoutAResumeStore() throws {
         let fixture = try Fixture([FixtureFile("a", 4000)], pieceLength: 1024)
         defer { fixture.remove() }

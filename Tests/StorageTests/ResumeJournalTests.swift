@@ -234,6 +234,33 @@ import TorrentCore
         #expect(snapshot.verified.setIndices == [0, 1])
     }
 
+    @Test func anIdleRunDoesNotRewriteTheSnapshotItStartedFromButAWritingRunDoes() throws {
+        let download = try Download()
+        defer { download.remove() }
+        try download.write(0)
+        try download.recorder.finish()
+        let path = download.store.path(for: download.info.infoHash)
+        let stored = try contents(path)
+        let verified = try download.snapshot().verified
+        func restarted() -> ResumeRecorder {
+            ResumeRecorder(store: download.store, info: download.info, downloadRoot: download.fixture.root,
+                           storage: download.storage, verified: verified, clock: systemClock,
+                           storedSnapshotIsCurrent: true)
+        }
+
+        try FileManager.default.removeItem(atPath: path)  // so a rewrite would show
+        try restarted().finish()
+        #expect(!fileExists(path), "nothing was written, so nothing is rewritten")
+
+        try Data(stored).write(to: URL(fileURLWithPath: path))
+        let writing = restarted()
+        writing.willWrite()
+        try download.storage.write(piece: 1, offset: 0, bytes: download.fixture.piece(1))
+        writing.didWrite(1)
+        try writing.finish()
+        #expect(download.trusted() == [0, 1], "a run that wrote records what it wrote")
+    }
+
     @Test func theCheckAtStartCompactsWhatACrashLeft() throws {
         let download = try Download()
         defer { download.remove() }

@@ -9,11 +9,14 @@ import TorrentCore
 /// becomes an `EngineEvent.commandFailed` naming the torrent, never a crash.
 struct CommandDispatcher: Sendable {
     /// Carries out `command` and says what became of it; a refusal is also recorded as an event,
-    /// so a front end that only queues commands still sees it.
+    /// so a front end that only queues commands still sees it. The snapshot shows the outcome at
+    /// once (`publishNow`, for a caller that waits for the outcome), or after the burst of
+    /// commands waiting on the loop: each publication builds every row, so one per command made
+    /// adding N torrents at once cost O(N²).
     @discardableResult
-    func perform(_ command: EngineCommand, in core: SessionCore) -> CommandOutcome {
+    func perform(_ command: EngineCommand, in core: SessionCore, publishNow: Bool = true) -> CommandOutcome {
         let outcome = carryOut(command, in: core)
-        core.publishSnapshot()
+        if publishNow { core.publishSnapshot() } else { core.publishSoon() }
         return outcome
     }
 

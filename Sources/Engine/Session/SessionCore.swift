@@ -65,6 +65,10 @@ final class SessionCore: @unchecked Sendable {
     private var ticker: RepeatedTask?
     private var rateTicker: RepeatedTask?
     private var publishing: RepeatedTask?
+    /// A queue change waits to be applied (see `queueChanged`).
+    private var queueApplicationPending = false
+    /// A snapshot is due once the loop's waiting tasks have run (see `publishSoon`).
+    private var publicationPending = false
     /// The DHT node, when the DHT is on (see `SessionCore+DHT.swift`), and the IPv6 one (BEP 32).
     var dht: DHTNode?
     var dht6: DHTNode?
@@ -219,34 +223,47 @@ final class SessionCore: @unchecked Sendable {
         events.record(event)
     }
 
+    /// Publishes a snapshot once the tasks already waiting on the loop have run.
+    func publishSoon() {
+        guard !publicationPending else { return }
+        publicationPending = true
+        loop.execute { [self] in
+            if publicationPending { publishSnapshot() }
+        }
+    }
+
     /// Builds the front end's view of the session and makes it the one `snapshot` returns.
     func publishSnapshot() {
+        publicationPending = false
+        applyPendingQueueChange()
         let wanted = publisher.wantedDetail
         let now = self.now
-        var rows: [TorrentSnapshot] = []
         var down = 0.0
         var up = 0.0
         var detail: TorrentDetail?
-        for torrent in registry.torrents.values {
-            let row = torrent.snapshotRow(at: now)
-            down += row.downloadRate
-            up += row.uploadRate
-            rows.append(row)
-            if torrent.id == wanted { detail = torrent.detail(at: now) }
+        // Every torrent, magnet and check holds a queue place: walking the queue gives the rows in
+        // order without sorting thousands of large rows at 4 Hz.
+        var rows: [TorrentSnapshot] = []
+        rows.reserveCapacity(registry.queue.ids.count)
+        for (position, hash) in registry.queue.ids.enumerated() {
+            if let torrent = registry.torrents[hash] {
+                let row = torrent.snapshotRow(at: now, queuePosition: position)
+                down += row.downloadRate
+                up += row.uploadRate
+                rows.append(row)
+                if torrent.id == wanted { detail = torrent.detail(at: now) }
+            } else if let magnet = registry.magnets[hash] {
+                rows.append(magnet.snapshotRow())
+                if magnet.id == wanted { detail = magnet.detail() }
+            } else if let pending = registry.checking[hash] {
+                var row = TorrentSnapshot(id: pending.id, name: pending.name, totalSize: pending.size,
+                                          progress: 0, phase: .checking(progress: pending.progress),
+                                          queuePosition: position, fileCount: pending.fileCount,
+                                          downloadDirectory: pending.directory)
+                row.moveProgress = pending.moveProgress
+                rows.append(row)
+            }
         }
-        for magnet in registry.magnets.values where registry.torrents[magnet.infoHash] == nil {
-            rows.append(magnet.snapshotRow())
-            if magnet.id == wanted { detail = magnet.detail() }
-        }
-        for (hash, pending) in registry.checking where registry.magnets[hash] == nil {
-            var row = TorrentSnapshot(id: pending.id, name: pending.name, totalSize: pending.size,
-                                      progress: 0, phase: .checking(progress: pending.progress),
-                                      queuePosition: registry.queue.position(of: hash) ?? registry.queue.ids.count,
-                                      fileCount: pending.fileCount, downloadDirectory: pending.directory)
-            row.moveProgress = pending.moveProgress
-            rows.append(row)
-        }
-        rows.sort { $0.queuePosition < $1.queuePosition }
         let (seconds, attoseconds) = now.offset.components
         var snapshot = SessionSnapshot(
             torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
@@ -320,9 +337,23 @@ final class SessionCore: @unchecked Sendable {
 
     /// The torrent queue changed (a torrent paused, finished, was added or removed): let the
     /// first torrents in queue order run up to the active limits, and remember the new state.
+    ///
+    /// Applying the queue visits every torrent, so changes are gathered for up to 100 ms
+    /// (restoring 1,000 torrents applied it 1,000 times, O(N²); each check's end is its own task,
+    /// so waiting for the loop's turn gathered nothing). Snapshots, and so commands, apply a
+    /// pending change first: what a front end sees is never behind.
     func queueChanged() {
-        registry.applyQueue()
         persistence.changed()
+        guard !queueApplicationPending else { return }
+        queueApplicationPending = true
+        loop.scheduleTask(in: .milliseconds(100)) { [self] in applyPendingQueueChange() }
+    }
+
+    /// Applies a queue change noted by `queueChanged` now, if one is still waiting.
+    func applyPendingQueueChange() {
+        guard queueApplicationPending else { return }
+        queueApplicationPending = false
+        registry.applyQueue()
     }
 }
 

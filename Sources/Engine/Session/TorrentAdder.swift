@@ -28,19 +28,21 @@ enum TorrentAdder {
         }
         let resume = options.useResumeData ? core.resumeStore : nil
         let makeStorage = core.configuration.makeStorage
-        let prepared = core.diskPool.runIfActive(eventLoop: loop) { () throws -> (any TorrentStorage, Bitfield) in
+        let prepared = core.diskPool.runIfActive(eventLoop: loop) { () throws -> (any TorrentStorage, Bitfield, Bool) in
             let result = try DataChecker.check(info: info, root: downloadDirectory, resume: resume,
                                                threads: PieceHasher.defaultThreads, progress: report)
             let storage = try makeStorage(info.layout, downloadDirectory, !result.verified.isComplete)
-            return (storage, result.verified)
+            // The check read or wrote exactly this resume data.
+            return (storage, result.verified, resume != nil && result.resumeSaveError == nil)
         }
-        return prepared.flatMapThrowing { storage, verified in
+        return prepared.flatMapThrowing { storage, verified, resumeIsCurrent in
             let peers = peers + (registry.checking[hash]?.peers ?? []).map { ($0, PeerSource.manual) }
             let waiting = registry.checking[hash]?.commands ?? []
             registry.checking[hash] = nil
             if registry.torrents[hash] != nil { throw SessionError.duplicateTorrent(hash) }
             let torrent = TorrentRuntime(metainfo: metainfo, downloadRoot: downloadDirectory, options: options,
-                                         core: core, storage: storage, verified: verified)
+                                         core: core, storage: storage, verified: verified,
+                                         resumeIsCurrent: resumeIsCurrent)
             registry.insert(torrent)
             core.persistence.rememberTorrentFile(metainfo, core: core)
             if announce { core.recordEvent(.added(torrent.id, name: info.name)) }
@@ -80,7 +82,7 @@ enum TorrentAdder {
         core.discoveryMagnetAdded(link.infoHash)
         core.recordEvent(.added(magnet.id, name: magnet.name))
         magnet.addCandidates(link.peers + extraPeers, source: .manual)
-        core.publishSnapshot()
+        core.publishSoon()  // once for a restored session's magnets, not once per magnet
     }
 
     /// The file priorities once the file list is known: the caller's own if they fit, else the

@@ -25,8 +25,24 @@ extension TorrentRuntime {
         }
     }
 
-    /// The torrent's row for the front end.
-    func snapshotRow(at now: SwarmInstant) -> TorrentSnapshot {
+    /// The torrent's row for the front end; `queuePosition` when the caller knows it already.
+    func snapshotRow(at now: SwarmInstant, queuePosition: Int? = nil) -> TorrentSnapshot {
+        let position = queuePosition ?? core.registry.queue.position(of: infoHash) ?? 0
+        // Not running and no peers: the row changes only with the values that clear `restingRow`,
+        // and with these few kept by others.
+        let resting = !lifecycle.isRunning && swarm.count == 0 && webSeeds.isEmpty
+        if resting, var row = restingRow, row.piecesHave == picker.have.setCount,
+           row.bannedPeers == trust.banned.count, row.peersKnown == swarm.knownNotConnected,
+           row.swarmSeeds == tracker?.seeders, row.swarmLeechers == tracker?.leechers {
+            row.queuePosition = position
+            return row
+        }
+        let row = buildRow(at: now, queuePosition: position)
+        restingRow = resting ? row : nil
+        return row
+    }
+
+    private func buildRow(at now: SwarmInstant, queuePosition: Int) -> TorrentSnapshot {
         // Paused, queued or done: nothing moves, whatever the last seconds' average says.
         let moving = lifecycle.isRunning
         let down = moving ? downloadRate.rate(at: now) : 0
@@ -39,7 +55,7 @@ extension TorrentRuntime {
             phase: phase, downloadRate: down, uploadRate: up, downloaded: totalDownloaded, uploaded: totalUploaded,
             peers: swarm.count, seeds: swarm.values.count { $0.session?.isSeed == true },
             swarmSeeds: tracker?.seeders, swarmLeechers: tracker?.leechers, eta: eta,
-            queuePosition: core.registry.queue.position(of: infoHash) ?? 0, isPrivate: info.isPrivate,
+            queuePosition: queuePosition, isPrivate: info.isPrivate,
             seedWhenComplete: seedWhenComplete, ratioGoal: ratioGoal, wantedSize: wantedBytes, leftBytes: leftBytes,
             sessionDownloaded: downloaded, sessionUploaded: uploaded, piecesHave: picker.have.setCount,
             pieceCount: pieceCount, fileCount: info.files.count, peersKnown: swarm.knownNotConnected,
