@@ -140,7 +140,8 @@ let package = Package(
             dependencies: ["Engine", "EngineAPI", "TorrentCore", "WireProtocol", "SwarmLogic", "Storage", "TestSupport",
                            .product(name: "SystemPackage", package: "swift-system"),
                            .product(name: "NIOCore", package: "swift-nio"),
-                           .product(name: "NIOPosix", package: "swift-nio")],
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
             exclude: ["Fixtures"]
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 /// How many block requests to keep outstanding at a peer: enough to cover `bufferTime` of its
-/// measured rate, so the link never idles between a block arriving and the next request landing.
+/// measured rate, so the link never idles between a block arriving and the next request landing;
+/// with many peers, no more than each one's share of a torrent-wide budget.
 public struct RequestPipeline: Hashable, Sendable {
     /// Never fewer than this, so a new or slow peer can still show what it can do.
     public var minimumDepth: Int
@@ -11,11 +12,17 @@ public struct RequestPipeline: Hashable, Sendable {
     public var bufferTime: Duration
     /// Bytes per request.
     public var blockSize: Int
+    /// Bytes of requests out at all of a torrent's peers together, shared by their rates. Every
+    /// block asked for is kept in a piece buffer until its piece is complete, so this, not the
+    /// number of peers, bounds that memory (30 fast peers at 250 blocks each held 120 MB).
+    public var torrentBudget: Int
 
     public init(
         minimumDepth: Int = 4, defaultPeerLimit: Int = 250, maximumDepth: Int = 500,
-        bufferTime: Duration = .seconds(2), blockSize: Int = PiecePicker.defaultBlockSize
+        bufferTime: Duration = .seconds(2), blockSize: Int = PiecePicker.defaultBlockSize,
+        torrentBudget: Int = 16 << 20
     ) {
+        self.torrentBudget = torrentBudget
         self.minimumDepth = minimumDepth
         self.defaultPeerLimit = defaultPeerLimit
         self.maximumDepth = maximumDepth
@@ -33,5 +40,15 @@ public struct RequestPipeline: Hashable, Sendable {
         let wanted = downloadRate > 0 ? downloadRate * buffer / Double(blockSize) : 0
         guard wanted < Double(upper) else { return upper }
         return max(lower, Int(wanted.rounded(.up)))
+    }
+
+    /// The depth for a peer that brings `downloadRate` of its torrent's `torrentRate`: its own
+    /// depth, but no more than its share of `torrentBudget` (never below the floor).
+    public func depth(downloadRate: Double, peerLimit: Int? = nil, torrentRate: Double) -> Int {
+        let own = depth(downloadRate: downloadRate, peerLimit: peerLimit)
+        guard downloadRate > 0, torrentRate > 0, torrentRate.isFinite else { return own }
+        let share = min(1, downloadRate / torrentRate)
+        let budget = (Double(torrentBudget / max(1, blockSize)) * share).rounded(.up)
+        return max(min(minimumDepth, own), min(own, Int(budget)))
     }
 }

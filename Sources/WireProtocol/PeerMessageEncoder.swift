@@ -55,6 +55,18 @@ public struct PeerMessageEncoder: Sendable {
         }
     }
 
+    /// Bytes before the data in a `piece` frame: length prefix, id, index and offset.
+    public static let pieceHeaderLength = 13
+
+    /// Appends the header of a `piece` frame whose `length` data bytes the caller writes next, so
+    /// a block can be read from disk straight into the frame that carries it.
+    public func encodePieceHeader(piece: PieceIndex, offset: Int, length: Int, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt32(9 + length))
+        buffer.writeInteger(PeerMessageID.piece.rawValue)
+        buffer.writeInteger(UInt32(piece.value))
+        buffer.writeInteger(UInt32(offset))
+    }
+
     /// One message as a fresh buffer.
     public func encode(_ message: PeerMessage) -> ByteBuffer {
         var buffer = ByteBuffer()

@@ -200,7 +200,7 @@ final class ConnectionManager: @unchecked Sendable {
             try pipeline.addHandler(EncryptionHandler(outgoing: connection, infoHash: infoHash,
                                                       policy: configuration.encryption))
         }
-        try pipeline.addHandler(ByteToMessageHandler(PeerStreamDecoder()))
+        try pipeline.addHandler(PeerStreamHandler())
         try pipeline.addHandler(PeerChannelHandler(connection: connection))
     }
 

@@ -103,7 +103,8 @@ final class EncryptionHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 guard policy != .disabled else { return fail(context, "an encrypted handshake, but encryption is off") }
                 var generator = SystemRandomNumberGenerator()
                 stage = .responding(MSEResponder(keys: MSECrypto.KeyPair(using: &generator), padding: Self.padding(),
-                                                 accepted: accepted, knownTorrents: knownTorrents()))
+                                                 accepted: accepted, knownTorrents: knownTorrents(),
+                                                 prefersPlaintext: policy == .enabled))
                 let bytes = received
                 received = []
                 advance(context, bytes)

@@ -38,7 +38,7 @@ final class PeerConnection: @unchecked Sendable {
     var isEncrypted = false
     /// True when the connection runs over uTP (BEP 29) rather than TCP.
     var isUTP = false
-    /// Blocks being read from disk for this peer.
+    /// Blocks being read from disk for this peer (in batches).
     var uploadsReading = 0
     /// For a magnet's peers, which have no `PeerSession`: for keep-alives.
     private(set) var lastSentAt: SwarmInstant
@@ -150,6 +150,11 @@ final class PeerConnection: @unchecked Sendable {
 
     func send(_ message: PeerMessage) {
         write(encoder.encode(message))
+    }
+
+    /// Sends a frame already encoded (a `piece` read from disk into its frame).
+    func sendEncoded(_ frame: ByteBuffer) {
+        write(frame)
     }
 
     private func write(_ buffer: ByteBuffer) {

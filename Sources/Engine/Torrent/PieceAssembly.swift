@@ -5,8 +5,14 @@ import WireProtocol
 /// hash and write pools. Together they are bounded by `limit` bytes (a session setting): above it
 /// no new requests go out (backpressure) and blocks for pieces not started are not kept, so a
 /// slow disk or a peer sending unasked data cannot grow memory without bound.
+///
+/// Buffers of verified pieces come back (`recycle`) and hold the next pieces: a fresh 1 MiB
+/// buffer per piece was zeroed first and, once glibc returned it to the kernel, faulted in again
+/// page by page. At most `spareBytes` of them wait for reuse.
 struct PieceAssembly {
     private var buffers: [Int: [UInt8]] = [:]
+    private var spare: [[UInt8]] = []
+    static let spareBytes = 8 << 20
     private(set) var assemblingBytes = 0
     private(set) var verifyingBytes = 0
     private(set) var piecesVerifying = 0
@@ -26,7 +32,9 @@ struct PieceAssembly {
     mutating func store(_ request: BlockRequest, data: ByteBuffer, pieceSize: Int) {
         let piece = request.piece.value
         if buffers[piece] == nil {
-            buffers[piece] = [UInt8](repeating: 0, count: pieceSize)
+            // Every byte is written by a block before the piece is hashed, so no zeroing.
+            buffers[piece] = spare.last?.count == pieceSize ? spare.removeLast()
+                : [UInt8](unsafeUninitializedCapacity: pieceSize) { _, initialized in initialized = pieceSize }
             assemblingBytes += pieceSize
         }
         data.withUnsafeReadableBytes { source in
@@ -52,9 +60,17 @@ struct PieceAssembly {
         piecesVerifying -= 1
     }
 
+    /// Keeps the buffer of a piece that is done with for the next piece of the same size.
+    mutating func recycle(_ bytes: [UInt8]) {
+        if let kept = spare.first?.count, kept != bytes.count { return }
+        guard (spare.count + 1) * bytes.count <= max(Self.spareBytes, bytes.count) else { return }
+        spare.append(bytes)
+    }
+
     /// Drops every half-assembled piece (recheck, failure).
     mutating func discardAll() {
         buffers.removeAll()
+        spare.removeAll()
         assemblingBytes = 0
     }
 }

@@ -2,6 +2,7 @@ internal import NIOCore
 internal import NIOPosix
 import Storage
 import TorrentCore
+import WireProtocol
 
 /// Hashes assembled pieces and writes the good ones to disk, on the disk thread pool.
 ///
@@ -45,15 +46,27 @@ struct PieceVerifier: Sendable {
         }
     }
 
-    func read(_ piece: Int, offset: Int, length: Int, on loop: EventLoop) -> EventLoopFuture<ByteBuffer> {
+    /// Reads blocks for upload in one hop to the pool, each as a whole `piece` frame: the header,
+    /// then the data read from disk straight behind it, so sending copies nothing. All frames are
+    /// slices of one buffer. One hop per block cost ~50 µs of latency and most of a seeder's CPU.
+    func readFrames(_ requests: [BlockRequest], on loop: EventLoop) -> EventLoopFuture<[ByteBuffer]> {
         let storage = self.storage
         return pool.runIfActive(eventLoop: loop) {
-            var buffer = ByteBufferAllocator().buffer(capacity: length)
-            try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { pointer in
-                try storage.read(piece: piece, offset: offset, into: UnsafeMutableRawBufferPointer(rebasing: pointer[0..<length]))
-                return length
+            let header = PeerMessageEncoder.pieceHeaderLength
+            let total = requests.reduce(0) { $0 + header + $1.length }
+            var buffer = ByteBufferAllocator().buffer(capacity: total)
+            let encoder = PeerMessageEncoder()
+            for request in requests {
+                encoder.encodePieceHeader(piece: request.piece, offset: request.offset, length: request.length,
+                                          into: &buffer)
+                let length = request.length
+                try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { pointer in
+                    try storage.read(piece: request.piece.value, offset: request.offset,
+                                     into: UnsafeMutableRawBufferPointer(rebasing: pointer[0..<length]))
+                    return length
+                }
             }
-            return buffer
+            return requests.map { buffer.readSlice(length: header + $0.length)! }
         }
     }
 }

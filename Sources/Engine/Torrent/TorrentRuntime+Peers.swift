@@ -140,7 +140,7 @@ extension TorrentRuntime {
             case .becameInterested:
                 // Fill a free upload slot at once rather than waiting for the next choke round.
                 let unchoked = swarm.values.count { $0.session.map { !$0.amChoking && !$0.isOptimistic } ?? false }
-                if unchoked < core.configuration.uploadSlots { setChoked(peer, false) }
+                if unchoked < uploadSlotCount { setChoked(peer, false) }
             case .uploadQueued:
                 serveUploads(peer)
             case .extended(let id, let payload):
@@ -192,7 +192,7 @@ extension TorrentRuntime {
         guard mayRequest, let session = peer.session, session.amInterested, let offered = session.offeredPieces()
         else { return }
         let now = core.now
-        let depth = session.pipelineDepth(at: now, pipeline: pipeline)
+        let depth = session.pipelineDepth(at: now, pipeline: pipeline, torrentRate: downloadRate.rate(at: now))
         let outstanding = picker.outstandingCount(of: peer.key)
         // Refill in batches: each pick scans the torrent's pieces.
         guard outstanding <= depth - max(1, depth / 4) else { return }
@@ -225,30 +225,42 @@ extension TorrentRuntime {
 
     // MARK: - Uploads
 
-    private static let maxConcurrentReads = 8
+    /// Blocks read per hop to the disk pool, and blocks being read at once for one peer (512 KiB,
+    /// half the send buffer's high-water mark).
+    private static let blocksPerRead = 8
+    private static let maxConcurrentReads = 32
 
-    /// Reads queued blocks from disk and sends them, a few at a time, within the upload limits.
+    /// Reads queued blocks from disk and sends them, a batch per hop, within the upload limits.
     func serveUploads(_ peer: PeerConnection) {
-        while peer.state == .active, peer.isWritable, peer.uploadsReading < Self.maxConcurrentReads,
-              (peer.session?.queuedUploads ?? 0) > 0, mayUpload(bytes: picker.blockSize),
-              let request = peer.session?.nextUpload() {
-            peer.uploadsReading += 1
-            verifier.read(request.piece.value, offset: request.offset, length: request.length, on: core.loop)
-                .assumeIsolated().whenComplete { [self] result in
-                    peer.uploadsReading -= 1
-                    guard peer.state == .active else { return }
-                    switch result {
-                    case .success(let data):
-                        peer.send(.piece(request.piece, offset: request.offset, block: data))
-                        peer.session?.uploaded(request, at: core.now)
+        while peer.state == .active, peer.isWritable, peer.uploadsReading < Self.maxConcurrentReads {
+            var batch: [BlockRequest] = []
+            while batch.count < Self.blocksPerRead, peer.uploadsReading + batch.count < Self.maxConcurrentReads,
+                  (peer.session?.queuedUploads ?? 0) > 0, mayUpload(bytes: picker.blockSize),
+                  let request = peer.session?.nextUpload() {
+                batch.append(request)
+            }
+            guard !batch.isEmpty else { return }
+            peer.uploadsReading += batch.count
+            verifier.readFrames(batch, on: core.loop).assumeIsolated().whenComplete { [self] result in
+                peer.uploadsReading -= batch.count
+                guard peer.state == .active else { return }
+                switch result {
+                case .success(let frames):
+                    let now = core.now
+                    for (request, frame) in zip(batch, frames) {
+                        peer.sendEncoded(frame)
+                        peer.session?.uploaded(request, at: now)
                         countUpload(request.length)
-                        serveUploads(peer)
-                    case .failure(let error):
-                        core.log.warning("\(info.name): cannot read a block for upload: \(error)")
+                    }
+                    serveUploads(peer)
+                case .failure(let error):
+                    core.log.warning("\(info.name): cannot read a block for upload: \(error)")
+                    for request in batch {
                         if let actions = peer.session?.uploadFailed(request, at: core.now) { carry(actions, for: peer) }
                     }
-                    peer.flush()
                 }
+                peer.flush()
+            }
         }
     }
 
@@ -277,7 +289,10 @@ extension TorrentRuntime {
                               isSnubbed: session.isSnubbed(at: now), isUnchoked: !session.amChoking,
                               lastUnchokedAt: session.lastUnchokedAt)
         }
-        let decision = Choker.decide(samples, slots: core.configuration.uploadSlots, seeding: isSeeding,
+        let slots = UploadSlots(base: core.configuration.uploadSlots)
+        uploadSlotCount = slots.count(current: uploadSlotCount, uploadRates: samples.map(\.uploadRate),
+                                      limited: uploadLimit != nil || core.uploadLimit != nil)
+        let decision = Choker.decide(samples, slots: uploadSlotCount, seeding: isSeeding,
                                      optimistic: &optimistic, now: now, using: &core.random)
         for peer in swarm.values {
             setChoked(peer, !decision.unchoked.contains(peer.key), optimistic: decision.optimistic == peer.key)

@@ -57,6 +57,7 @@ extension TorrentRuntime {
             switch result {
             case .success(.verified):
                 pieceVerified(piece, data: data)
+                assembly.recycle(data)
             case .success(.hashMismatch):
                 pieceFailed(piece, data: data)
             case .success(.writeFailed(let error)):

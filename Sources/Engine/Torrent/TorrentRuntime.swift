@@ -28,6 +28,8 @@ final class TorrentRuntime: @unchecked Sendable {
     var badBlocks = BadBlockFinder()
     var optimistic = OptimisticUnchoke()
     var lastChokeRound: SwarmInstant
+    /// Regular upload slots now open; `UploadSlots` moves it at each choke round.
+    var uploadSlotCount: Int
     /// Keeps the resume data; nil when the session keeps none.
     let resumeKeeper: ResumeKeeper?
 
@@ -94,6 +96,7 @@ final class TorrentRuntime: @unchecked Sendable {
                            togglesEncryption: core.configuration.encryption == .enabled)
         assembly = PieceAssembly(limit: core.configuration.maxPieceBufferBytes)
         lastChokeRound = core.now
+        uploadSlotCount = core.configuration.uploadSlots
         tracker = core.configuration.useTrackers && !metainfo.trackerTiers.isEmpty
             ? TrackerAnnouncer(tiers: metainfo.trackerTiers, core: core) : nil
         webSeeds = WebSeed.seeds(for: metainfo.webSeeds, info: metainfo.info)

@@ -282,9 +282,12 @@ public struct PeerSession: Sendable {
         return fast.isEmpty ? nil : fast
     }
 
-    /// How many requests to keep outstanding at this peer: enough for its measured rate, within its `reqq`.
-    public func pipelineDepth(at now: SwarmInstant, pipeline: RequestPipeline) -> Int {
-        pipeline.depth(downloadRate: downloadRate.rate(at: now), peerLimit: requestLimit)
+    /// How many requests to keep outstanding at this peer: enough for its measured rate, within its `reqq`,
+    /// and, given the torrent's download rate, within its share of the torrent's request budget.
+    public func pipelineDepth(at now: SwarmInstant, pipeline: RequestPipeline, torrentRate: Double? = nil) -> Int {
+        let rate = downloadRate.rate(at: now)
+        guard let torrentRate else { return pipeline.depth(downloadRate: rate, peerLimit: requestLimit) }
+        return pipeline.depth(downloadRate: rate, peerLimit: requestLimit, torrentRate: torrentRate)
     }
 
     /// Sends the requests for blocks the owner picked. Which requests are outstanding is kept

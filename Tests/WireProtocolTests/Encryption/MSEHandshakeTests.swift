@@ -63,13 +63,13 @@ import TorrentCore
 
     /// Runs both sides against each other, delivering `chunk` bytes at a time.
     func handshake(offered: MSECrypto.Methods, accepted: MSECrypto.Methods, chunk: Int, seed: UInt64,
-                   trailing: [UInt8] = []) throws(MSEError) -> (MSEOutcome, MSEOutcome) {
+                   trailing: [UInt8] = [], prefersPlaintext: Bool = false) throws(MSEError) -> (MSEOutcome, MSEOutcome) {
         var generator = SeededGenerator(seed: seed)
         let padA = (0..<Int.random(in: 0...512, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let padB = (0..<Int.random(in: 0...512, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var initiator = MSEInitiator(keys: MSECrypto.KeyPair(using: &generator), infoHash: Self.infoHash, offered: offered)
         var responder = MSEResponder(keys: MSECrypto.KeyPair(using: &generator), padding: padB, accepted: accepted,
-                                     knownTorrents: [Self.otherHash, Self.infoHash])
+                                     knownTorrents: [Self.otherHash, Self.infoHash], prefersPlaintext: prefersPlaintext)
         var toResponder = initiator.opening(padding: padA)
         var toInitiator: [UInt8] = []
         var done: (MSEOutcome?, MSEOutcome?) = (nil, nil)
@@ -134,6 +134,17 @@ import TorrentCore
         #expect(initiator.method == .plaintext && responder.method == .plaintext)
         #expect(initiator.encryptor == nil && responder.decryptor == nil)
         #expect(responder.received == Array("after".utf8))
+    }
+
+    @Test func aResponderPreferringPlaintextChoosesItWhenBothAreOffered() throws {
+        let (initiator, responder) = try handshake(offered: [.rc4, .plaintext], accepted: [.rc4, .plaintext], chunk: 64,
+                                                   seed: 5, trailing: Array("after".utf8), prefersPlaintext: true)
+        #expect(initiator.method == .plaintext && responder.method == .plaintext)
+        #expect(responder.received == Array("after".utf8))
+        // An initiator that insists on RC4 still gets it.
+        let (strict, answer) = try handshake(offered: [.rc4], accepted: [.rc4, .plaintext], chunk: 64, seed: 6,
+                                             prefersPlaintext: true)
+        #expect(strict.method == .rc4 && answer.method == .rc4)
     }
 
     @Test func noCommonMethodFails() {
