@@ -7,7 +7,9 @@ public enum EncryptionPolicy: String, Sendable, CaseIterable {
     /// Plaintext only: encrypted handshakes are refused.
     case disabled
     /// Accept both kinds of incoming connection; connect in plaintext, and encrypted to a peer
-    /// that hung up on a plaintext handshake.
+    /// that hung up on a plaintext handshake. An incoming encrypted handshake that also offers
+    /// plaintext goes on in plaintext after it (as libtorrent's default does: RC4 on every byte
+    /// was a third of a seeder's CPU).
     case enabled
     /// Connect encrypted (offering RC4 and plaintext), accept both kinds.
     case preferred
