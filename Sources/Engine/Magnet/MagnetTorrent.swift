@@ -21,6 +21,8 @@ final class MagnetTorrent: @unchecked Sendable {
     private var swarm: SwarmPeers
     /// Every address that connected or was given, kept (bounded) to hand to the real torrent.
     private var knownPeers: [PeerEndpoint: PeerSource] = [:]
+    /// Peers found under the truncated v2 hash of a hybrid link, dialled with that hash.
+    private var v2SwarmPeers = V2SwarmPeers()
     private static let maxKnownPeers = 500
     private(set) var isStopped = false
     private var handedOver = false
@@ -57,8 +59,14 @@ final class MagnetTorrent: @unchecked Sendable {
 
     /// Adds addresses to try; the same entry point as `TorrentRuntime.addCandidates`.
     func addCandidates(_ endpoints: [PeerEndpoint], source: PeerSource) {
+        addCandidates(endpoints, source: source, swarmHash: nil)
+    }
+
+    /// `swarmHash`: the info-hash the addresses were found under (a hybrid link's v2 swarm).
+    func addCandidates(_ endpoints: [PeerEndpoint], source: PeerSource, swarmHash: InfoHash?) {
         guard !isStopped else { return }
         let usable = endpoints.filter { !core.isOwnAddress($0) }
+        if let swarmHash, swarmHash != infoHash { v2SwarmPeers.remember(usable) }
         swarm.add(usable, source: source, now: core.now)
         for endpoint in usable { remember(endpoint, source: source) }
         connectToCandidates()
@@ -72,7 +80,9 @@ final class MagnetTorrent: @unchecked Sendable {
         guard !isStopped else { return }
         let encrypted = core.configuration.encryption == .preferred || core.configuration.encryption == .required
         for dial in swarm.takeDialable(room: core.connections.room, now: core.now, excluding: []) {
-            core.connections.dial(dial.endpoint, for: .magnet(self), source: dial.source, encrypted: encrypted)
+            let swarmHash = v2SwarmPeers.contains(dial.endpoint) ? link.infoHashV2?.truncated : nil
+            core.connections.dial(dial.endpoint, for: .magnet(self), source: dial.source, encrypted: encrypted,
+                                  swarmHash: swarmHash)
         }
     }
 

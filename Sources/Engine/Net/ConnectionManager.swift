@@ -125,14 +125,17 @@ final class ConnectionManager: @unchecked Sendable {
     }
 
     /// Dials `endpoint` for `owner`; a failure reaches the owner as `connectionFailed`.
-    func dial(_ endpoint: PeerEndpoint, for owner: PeerOwner, source: PeerSource, encrypted: Bool) {
+    /// Dials `endpoint` for `owner`, offering `swarmHash` in the handshake when it is not the
+    /// owner's own info-hash (a hybrid's v2 swarm).
+    func dial(_ endpoint: PeerEndpoint, for owner: PeerOwner, source: PeerSource, encrypted: Bool,
+              swarmHash: InfoHash? = nil) {
         guard mayConnect(to: endpoint.host) else {
             return owner.connectionFailed(endpoint, reason: "too many connections to this address")
         }
         opened(endpoint.host)
         halfOpen += 1
         let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, source: source,
-                                        owner: owner, context: core)
+                                        owner: owner, swarmHash: swarmHash, context: core)
         let order = transports.order(for: endpoint, utpAvailable: utpSocket != nil)
         attempt(order[...], connection: connection, encrypted: encrypted) { [self] result in
             halfOpen -= 1
@@ -154,7 +157,7 @@ final class ConnectionManager: @unchecked Sendable {
     private func attempt(_ order: ArraySlice<TransportKind>, connection: PeerConnection, encrypted: Bool,
                          done: @escaping (Result<TransportKind, Error>) -> Void) {
         guard let kind = order.first else { return done(.failure(ChannelError.connectTimeout(.seconds(0)))) }
-        let infoHash = connection.owner?.infoHash
+        let infoHash = connection.swarmHash
         let chosen: any PeerTransport = kind == .utp ? (utp ?? transport) : transport
         // uTP gives up on a SYN by itself after 1 s; TCP waits 10 s.
         chosen.connect(to: connection.endpoint, on: core.loop, timeout: .seconds(10)) { [self] channel in

@@ -47,9 +47,14 @@ final class PeerConnection: @unchecked Sendable {
     var remotePeerID: PeerID? { handshake?.peerID }
     var now: SwarmInstant { context.now }
 
+    /// The info-hash an outgoing connection offers: the owner's, or a hybrid's truncated v2 hash
+    /// for a peer learnt in its v2 swarm (BEP 52), which knows the torrent only by that one.
+    let swarmHash: InfoHash?
+
     init(key: PeerKey, endpoint: PeerEndpoint, direction: Direction, source: PeerSource, owner: PeerOwner?,
-         context: any PeerContext) {
+         swarmHash: InfoHash? = nil, context: any PeerContext) {
         self.key = key
+        self.swarmHash = swarmHash ?? owner?.infoHash
         self.endpoint = endpoint
         self.direction = direction
         self.source = source
@@ -63,7 +68,7 @@ final class PeerConnection: @unchecked Sendable {
     func channelBecameActive(_ channel: Channel) {
         self.channel = channel
         state = .handshaking
-        if direction == .outgoing, let infoHash = owner?.infoHash {
+        if direction == .outgoing, let infoHash = swarmHash {
             sendHandshake(infoHash: infoHash)
             flush()
         }
@@ -119,7 +124,7 @@ final class PeerConnection: @unchecked Sendable {
             }
             owner = found
             sendHandshake(infoHash: handshake.infoHash)
-        } else if handshake.infoHash != owner?.infoHash {
+        } else if handshake.infoHash != swarmHash {
             return close(reason: "peer answered with another info-hash")
         }
         self.handshake = handshake

@@ -308,9 +308,9 @@ final class SessionCore: @unchecked Sendable {
     @discardableResult
     func addCandidates(_ endpoints: [PeerEndpoint], to infoHash: InfoHash, source: PeerSource) -> Bool {
         if let torrent = torrent(for: infoHash) {
-            torrent.addCandidates(endpoints, source: source)
+            torrent.addCandidates(endpoints, source: source, swarmHash: infoHash)
         } else if let magnet = magnet(for: infoHash) {
-            magnet.addCandidates(endpoints, source: source)
+            magnet.addCandidates(endpoints, source: source, swarmHash: infoHash)
         } else {
             return false
         }

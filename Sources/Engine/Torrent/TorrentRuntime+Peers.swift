@@ -8,8 +8,16 @@ import WireProtocol
 extension TorrentRuntime {
     // MARK: - Dialling
 
+    /// `swarmHash`: the info-hash the addresses were found under; a hybrid's truncated v2 hash marks
+    /// peers of its v2 swarm, which are dialled with that hash.
     func addCandidates(_ endpoints: [PeerEndpoint], source: PeerSource) {
-        swarm.add(endpoints.filter { !core.isOwnAddress($0) }, source: source, now: core.now)
+        addCandidates(endpoints, source: source, swarmHash: nil)
+    }
+
+    func addCandidates(_ endpoints: [PeerEndpoint], source: PeerSource, swarmHash: InfoHash?) {
+        let usable = endpoints.filter { !core.isOwnAddress($0) }
+        if let swarmHash, swarmHash != infoHash { v2SwarmPeers.remember(usable) }
+        swarm.add(usable, source: source, now: core.now)
         connectToCandidates()
     }
 
@@ -22,7 +30,9 @@ extension TorrentRuntime {
             case .enabled: dial.encrypted
             case .preferred, .required: true
             }
-            core.connections.dial(dial.endpoint, for: .torrent(self), source: dial.source, encrypted: encrypted)
+            let swarmHash = v2SwarmPeers.contains(dial.endpoint) ? secondInfoHash : nil
+            core.connections.dial(dial.endpoint, for: .torrent(self), source: dial.source, encrypted: encrypted,
+                                  swarmHash: swarmHash)
         }
     }
 

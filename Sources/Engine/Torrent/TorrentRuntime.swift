@@ -60,6 +60,8 @@ final class TorrentRuntime: @unchecked Sendable {
     let tracker: TrackerAnnouncer?
     /// HTTP mirrors from the torrent's `url-list` or the magnet's `ws=` (BEP 19).
     let webSeeds: [WebSeed]
+    /// Peers found under the truncated v2 hash of a hybrid, dialled with that hash.
+    var v2SwarmPeers = V2SwarmPeers()
     /// The row last built while the torrent rested (see `snapshotRow`); cleared whenever a value
     /// in it changes, so a session of 1,000 queued torrents need not rebuild 1,000 rows at 4 Hz.
     var restingRow: TorrentSnapshot?
