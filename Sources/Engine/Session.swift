@@ -128,6 +128,10 @@ extension Session: TorrentEngine {
         }.get()) ?? []
     }
 
+    public func fetchTorrentFile(from url: String) async throws -> [UInt8] {
+        try await TorrentFileFetcher.fetch(url, proxy: core.configuration.proxy)
+    }
+
     public func close() async {
         await shutdown()
     }

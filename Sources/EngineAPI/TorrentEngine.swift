@@ -25,6 +25,10 @@ public protocol TorrentEngine: Sendable {
     /// Stops using the engine: an engine running in this process saves its state, tells trackers
     /// and peers goodbye and stops; one reached over a connection would only detach. Nothing may
     /// be asked of it afterwards.
+    /// Downloads the `.torrent` an http(s) URL names, the way this engine reaches the network (through
+    /// its proxy, when one is set); for front ends that take URLs, such as the RPC's `torrent-add`.
+    func fetchTorrentFile(from url: String) async throws -> [UInt8]
+
     func close() async
 }
 
@@ -34,7 +38,17 @@ extension TorrentEngine {
         return .done
     }
 
+    public func fetchTorrentFile(from url: String) async throws -> [UInt8] {
+        throw TorrentFileUnavailable(url: url)
+    }
+
     public func details(for ids: [TorrentID]) async -> [TorrentDetail] {
         ids.compactMap { id in snapshot(detail: id).detail.flatMap { $0.id == id ? $0 : nil } }
     }
+}
+
+/// An engine that does not fetch `.torrent` files itself was asked to.
+public struct TorrentFileUnavailable: Error, CustomStringConvertible {
+    public let url: String
+    public var description: String { "this engine cannot download \(url); add the file itself" }
 }

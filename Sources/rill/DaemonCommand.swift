@@ -140,11 +140,7 @@ struct DaemonCommand: AsyncRillCommand {
         let stop = StopRequest()
         let signals = SignalWatcher()
         let service = RPCService(engine: session, hooks: RPCService.Hooks(
-            fetchTorrent: { [proxy = settings.proxy] url in
-                // Behind a proxy a .torrent named by URL comes through it too.
-                if let proxy { return try await proxy.fetch(url, maxBytes: TorrentFetcher.maxBytes) }
-                return try await TorrentFetcher.fetch(url)
-            },
+            fetchTorrent: { [session] url in try await session.fetchTorrentFile(from: url) },
             closeSession: { stop.request() }, configDirectory: RillPaths.configHome))
         let server: RPCServer
         do {

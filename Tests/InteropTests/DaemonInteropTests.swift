@@ -90,6 +90,25 @@ extension Interop {
             #expect(info["Downloaded"] != "None", "\(info)")
         }
 
+        /// What Sonarr and FlexGet do: `torrent-add` with the URL of a `.torrent`, which the daemon's
+        /// engine downloads itself.
+        @Test(.enabled(if: haveRemote, "transmission-cli is not installed"))
+        func aTorrentNamedByURLIsDownloadedAndAdded() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            _ = try Self.makeAlbum(dir)
+            let server = try WebSeedServer(root: dir.url.path)
+            defer { server.stop() }
+            let daemon = try RillDaemonProcess(home: dir.file("home"), downloads: dir.file("downloads"))
+            defer { daemon.stop() }
+            _ = try Remote.ok(daemon.address, ["-a", server.url + "album.torrent", "-w", dir.file("data")])
+            let list = try Remote.waitForList(daemon.address) { $0.contains("100%") && $0.contains("album") }
+            #expect(list.contains("album"))
+            #expect(server.count(status: 200) >= 1, "the daemon fetched the file: \(server.process.printed)")
+            let missing = try Remote.run(daemon.address, ["-a", server.url + "missing.torrent"])
+            #expect((missing.stdout + missing.stderr).contains("404"), "a missing file is named: \(missing.stdout)")
+        }
+
         @Test(.enabled(if: haveRemote, "transmission-cli is not installed"))
         func aRestartedDaemonKeepsItsListAndLabels() throws {
             let dir = try TemporaryDirectory()

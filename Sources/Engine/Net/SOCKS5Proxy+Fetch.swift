@@ -2,13 +2,13 @@ internal import NIOPosix
 
 extension SOCKS5Proxy {
     /// Why a download through the proxy gave no file.
-    public struct FetchError: Error, CustomStringConvertible {
-        public let description: String
+    struct FetchError: Error, CustomStringConvertible {
+        let description: String
     }
 
     /// GETs `url` (http or https) through this proxy, for a `.torrent` named by URL, so such
     /// downloads do not go around the proxy either. At most `maxBytes`, within `timeout`.
-    public func fetch(_ url: String, maxBytes: Int, timeout: Duration = .seconds(30)) async throws(FetchError)
+    func fetch(_ url: String, maxBytes: Int, timeout: Duration = .seconds(30)) async throws(FetchError)
         -> [UInt8] {
         let client = SOCKS5HTTPClient(proxy: self, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         let response: SOCKS5HTTPClient.Response
