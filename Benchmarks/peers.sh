@@ -11,26 +11,8 @@
 set -euo pipefail
 size_mb=${1:-512}
 peer_counts=${2:-"1 10 30"}
-root=$(cd "$(dirname "$0")/.." && pwd)
-lt_tool="$root/Tests/InteropTests/Scripts/lt_tool.py"
-if [[ -z ${RILL_BINS:-} ]]; then
-    if [[ -z ${RILL_BIN:-} ]]; then
-        (cd "$root" && swift build -c release --product rill --build-path .build-release >/dev/null)
-        RILL_BIN="$root/.build-release/release/rill"
-    fi
-    RILL_BINS="rill=$RILL_BIN"
-fi
-first_bin=${RILL_BINS%% *}; first_bin=${first_bin#*=}
-work=$(mktemp -d /tmp/rill-peers.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-mkdir -p "$work/seed"
-head -c $((size_mb << 20)) /dev/urandom > "$work/seed/payload.bin"
-"$first_bin" create "$work/seed/payload.bin" -o "$work/payload.torrent" --no-date >/dev/null
+name=peers
+source "$(dirname "$0")/swarm-setup.sh"
 echo "payload: ${size_mb} MiB, 1 MiB pieces; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 sample() { # leecher pid: "rss_kib connections" until it exits

@@ -49,16 +49,14 @@ import Glibc
         }
     }
 
-    /// Polls the snapshot (bounded) until `count` torrents are listed and none is being checked.
+    /// Waits (bounded) until `count` torrents are listed and none is being checked.
     func settled(_ engine: Session, _ what: String) async throws -> [TorrentSnapshot] {
-        for _ in 0..<1_200 {
-            let rows = engine.snapshot(detail: nil).torrents
-            if rows.count == Self.count, !rows.contains(where: { if case .checking = $0.phase { true } else { false } }) {
-                return rows
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        let settled = await engine.waitForSnapshot(timeout: .seconds(60)) { snapshot in
+            snapshot.torrents.count == Self.count
+                && !snapshot.torrents.contains { if case .checking = $0.phase { true } else { false } }
         }
-        throw TimedOut(description: "\(what): \(Self.count) torrents did not settle")
+        guard let settled else { throw TimedOut(description: "\(what): \(Self.count) torrents did not settle") }
+        return settled.torrents
     }
 
     @Test func twoThousandTorrentsComeBackCompleteWithoutReadingTheirData() async throws {

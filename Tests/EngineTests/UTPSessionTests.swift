@@ -23,13 +23,10 @@ import TorrentCore
 
         // While connected, the peer row is flagged uTP and the session counts it.
         let id = TorrentID(hex: hash.hex)
-        var sawUTP = false
-        for _ in 0..<200 where !sawUTP {
-            let snapshot = leecher.snapshot(detail: id)
-            sawUTP = snapshot.utpConnections == 1 && snapshot.utpEnabled
+        let sawUTP = await leecher.waitForSnapshot(detail: id, timeout: .seconds(10)) { snapshot in
+            snapshot.utpConnections == 1 && snapshot.utpEnabled
                 && snapshot.detail?.peers.contains { $0.flags.contains(.utp) } == true
-            if !sawUTP { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        } != nil
         #expect(sawUTP, "the leecher never showed a uTP peer")
         try await withTimeout(60, "download") { try await leecher.waitUntilComplete(hash) }
         #expect(sameFiles(meta, dir.file("seed"), dir.file("leech")))
