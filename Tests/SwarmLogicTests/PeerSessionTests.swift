@@ -700,6 +700,7 @@ private extension [PeerAction] {
             .extended(id: 1, payload: Self.pexPayload),
             .peerHas(piece(8)),
             .peerHasBitfield(bits("******..**"), replacingEarlier: true),
+            .lostInterest,
         ])
         #expect(session.requestLimit == 64)
         #expect(session.queuedUploads == 0, "cancelled, then cleared by not-interested")

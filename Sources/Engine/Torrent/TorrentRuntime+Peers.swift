@@ -236,7 +236,7 @@ extension TorrentRuntime {
 
     /// Blocks read per hop to the disk pool, and blocks being read at once for one peer (512 KiB,
     /// half the send buffer's high-water mark).
-    private static let blocksPerRead = 8
+    static let blocksPerRead = 8
     private static let maxConcurrentReads = 32
 
     /// Serves a peer's queued requests once the read that brought them is handled: requests come in
