@@ -30,14 +30,17 @@ struct PieceVerifier: Sendable {
     let storage: any TorrentStorage
     let info: TorrentInfo
     let recorder: ResumeRecorder?
+    /// Where upload frames are read into.
+    let frames: FrameBufferPool
     private let hashing: PoolBatches<Job>
     private let writing: PoolBatches<Job>
     /// Most bytes of pieces one hop hashes, and one storage call writes.
     static let batchBytes = 4 << 20
 
     init(pool: NIOThreadPool, hashThreads: Int, writer: NIOThreadPool, storage: any TorrentStorage, info: TorrentInfo,
-         recorder: ResumeRecorder?) {
+         recorder: ResumeRecorder?, frames: FrameBufferPool) {
         self.pool = pool
+        self.frames = frames
         self.storage = storage
         self.info = info
         self.recorder = recorder
@@ -117,10 +120,11 @@ struct PieceVerifier: Sendable {
     /// slices of one buffer. One hop per block cost ~50 µs of latency and most of a seeder's CPU.
     func readFrames(_ requests: [BlockRequest], on loop: EventLoop) -> EventLoopFuture<[ByteBuffer]> {
         let storage = self.storage
+        let frames = self.frames
         return pool.runIfActive(eventLoop: loop) {
             let header = PeerMessageEncoder.pieceHeaderLength
             let total = requests.reduce(0) { $0 + header + $1.length }
-            var buffer = ByteBufferAllocator().buffer(capacity: total)
+            var buffer = frames.take(bytes: total)
             let encoder = PeerMessageEncoder()
             for request in requests {
                 encoder.encodePieceHeader(piece: request.piece, offset: request.offset, length: request.length,
@@ -132,7 +136,9 @@ struct PieceVerifier: Sendable {
                     return length
                 }
             }
-            return requests.map { buffer.readSlice(length: header + $0.length)! }
+            let sliced = requests.map { buffer.readSlice(length: header + $0.length)! }
+            frames.keep(buffer)
+            return sliced
         }
     }
 }

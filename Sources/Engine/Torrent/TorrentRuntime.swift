@@ -91,7 +91,7 @@ final class TorrentRuntime: @unchecked Sendable {
         }
         verifier = PieceVerifier(pool: core.diskPool, hashThreads: core.configuration.diskThreads,
                                  writer: core.writePool, storage: storage, info: metainfo.info,
-                                 recorder: resumeKeeper?.recorder)
+                                 recorder: resumeKeeper?.recorder, frames: core.uploadFrames)
         if !verified.isComplete { resumeKeeper?.expectWrites() }
         lifecycle = TorrentLifecycle(checkedComplete: picker.isComplete, startPaused: options.startPaused,
                                      seedWhenComplete: options.seedWhenComplete)
