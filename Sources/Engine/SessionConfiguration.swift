@@ -71,11 +71,17 @@ public struct SessionConfiguration: Sendable {
 
     public init() {}
 
-    /// Where a torrent's bytes live: `FileStorage` below the download folder.
-    public static let fileStorage: StorageFactory = { layout, root, prepare in
-        let storage = try FileStorage(root: root, layout: layout, mode: .readWrite)
-        if prepare { try storage.prepare() }
-        return storage
+    /// Where a torrent's bytes live: `FileStorage` below the download folder, written with O_DIRECT
+    /// where the file system allows it.
+    public static let fileStorage: StorageFactory = fileStorage(directWrites: true)
+
+    /// `FileStorage` below the download folder; `directWrites` false keeps every write in the page cache.
+    public static func fileStorage(directWrites: Bool) -> StorageFactory {
+        { layout, root, prepare in
+            let storage = try FileStorage(root: root, layout: layout, mode: .readWrite, directWrites: directWrites)
+            if prepare { try storage.prepare() }
+            return storage
+        }
     }
 }
 

@@ -8,6 +8,13 @@ import TorrentCore
 /// kept (up to `maxOpenFiles`), and every method may be called from several threads at once.
 /// Files are opened without following any symbolic link below `root` (see `DownloadFolder`), so a
 /// link someone placed in a shared download folder is refused rather than written through.
+///
+/// With `directWrites` on, the block-aligned interior of each write goes to the disk with `O_DIRECT`
+/// (copied through reused aligned buffers) when it holds at least `directMinimum` bytes, which
+/// skips the page cache: on the machines measured a buffered write cost ~2 CPU s per GiB in the
+/// kernel, a direct one ~0.3. Heads and tails off the 4 KiB grid, and short writes, go buffered;
+/// both kinds never share a page. A file system that refuses direct I/O is noticed once per file
+/// and written buffered from then on.
 public final class FileStorage: TorrentStorage {
     /// Whether the storage may create and change files.
     public enum Mode: Sendable {
@@ -21,18 +28,26 @@ public final class FileStorage: TorrentStorage {
     public let mode: Mode
     /// How many descriptors stay open at most; idle ones are closed first when there are more.
     public let maxOpenFiles: Int
+    /// Whether writes bypass the page cache where the file system allows it (see above).
+    public let directWrites: Bool
     /// Where each file lives on disk; nil for padding files.
     private let paths: [FilePath?]
     /// The download folder and each file's path inside it; nil for sources read in place.
     private let folder: DownloadFolder?
     private let relativePaths: [FilePath?]
     private let table = Locked(DescriptorTable())
+    private let scratch = AlignedScratch()
+    /// Aligned interiors shorter than this go buffered: measured with 16 KiB pieces, a direct write
+    /// per piece (a block allocation and a round trip to the disk each) cost 7.2-7.7 CPU s per GiB
+    /// against 4.3-4.5 buffered; whole 1 MiB pieces cost 1.5-1.7 direct against 3.1-3.8 buffered.
+    static let directMinimum = 256 << 10
 
     /// Storage for `layout` below the folder `root`.
     ///
     /// Throws `unsafePath` when a (non-padding) file's path has a component that is empty, `.`,
     /// `..` or holds a `/` — TorrentCore refuses those already; this is a second line of defence.
-    public init(root: String, layout: FileLayout, mode: Mode, maxOpenFiles: Int = 256) throws(StorageError) {
+    public init(root: String, layout: FileLayout, mode: Mode, maxOpenFiles: Int = 256,
+                directWrites: Bool = true) throws(StorageError) {
         let folder = DownloadFolder(FilePath(root))
         var relativePaths: [FilePath?] = []
         relativePaths.reserveCapacity(layout.files.count)
@@ -45,6 +60,7 @@ public final class FileStorage: TorrentStorage {
         self.layout = layout
         self.mode = mode
         self.maxOpenFiles = max(1, maxOpenFiles)
+        self.directWrites = directWrites
     }
 
     /// Read-only storage whose files live at the given paths (nil for padding), links followed;
@@ -57,11 +73,12 @@ public final class FileStorage: TorrentStorage {
         self.layout = layout
         self.mode = .readOnly
         self.maxOpenFiles = max(1, maxOpenFiles)
+        self.directWrites = false
     }
 
     deinit {
         table.withLock { table in
-            for entry in table.entries.values { try? entry.descriptor.close() }
+            for entry in table.entries.values { entry.close() }
         }
     }
 
@@ -102,7 +119,7 @@ public final class FileStorage: TorrentStorage {
         table.withLock { table in
             for (index, entry) in table.entries {
                 if entry.users == 0 {
-                    try? entry.descriptor.close()
+                    entry.close()
                     table.entries[index] = nil
                 } else {
                     table.entries[index]?.closeWhenIdle = true
@@ -153,8 +170,8 @@ public final class FileStorage: TorrentStorage {
         for span in layout.spans(piece: piece, offset: offset, length: buffer.count) {
             let target = UnsafeMutableRawBufferPointer(rebasing: buffer[position..<position + span.length])
             if let path = paths[span.fileIndex] {
-                try withDescriptor(span.fileIndex, forWriting: false) { (descriptor) throws(StorageError) in
-                    try Self.readFully(descriptor, at: span.fileOffset, into: target, path: path)
+                try withDescriptor(span.fileIndex, forWriting: false) { (file) throws(StorageError) in
+                    try Self.readFully(file.descriptor, at: span.fileOffset, into: target, path: path)
                 }
             } else {
                 target.initializeMemory(as: UInt8.self, repeating: 0)
@@ -165,20 +182,83 @@ public final class FileStorage: TorrentStorage {
 
     public func write(piece: Int, offset: Int, from buffer: UnsafeRawBufferPointer) throws(StorageError) {
         try checkRange(piece: piece, offset: offset, length: buffer.count)
+        try write(GatheredBytes([buffer]), at: piece * layout.pieceLength + offset)
+    }
+
+    /// Writes consecutive whole pieces with as few calls as their files allow.
+    public func write(pieces first: Int, _ buffers: [UnsafeRawBufferPointer]) throws(StorageError) {
+        for (index, buffer) in buffers.enumerated() {
+            try checkRange(piece: first + index, offset: 0, length: buffer.count)
+            guard buffer.count == layout.size(ofPiece: first + index) else {
+                throw .outOfRange(piece: first + index, offset: 0, length: buffer.count)
+            }
+        }
+        guard !buffers.isEmpty else { return }
+        try write(GatheredBytes(buffers), at: first * layout.pieceLength)
+    }
+
+    private func write(_ source: GatheredBytes, at streamOffset: Int) throws(StorageError) {
         var position = 0
-        for span in layout.spans(piece: piece, offset: offset, length: buffer.count) {
+        for span in layout.spans(streamOffset: streamOffset, length: source.count) {
             defer { position += span.length }
             guard let path = paths[span.fileIndex] else { continue }  // padding: dropped
             guard mode == .readWrite else { throw .readOnly(path: path.string) }
-            let source = UnsafeRawBufferPointer(rebasing: buffer[position..<position + span.length])
-            try withDescriptor(span.fileIndex, forWriting: true) { (descriptor) throws(StorageError) in
-                do {
-                    try descriptor.writeAll(toAbsoluteOffset: Int64(span.fileOffset), source)
+            try withDescriptor(span.fileIndex, forWriting: true) { (file) throws(StorageError) in
+                do throws(Errno) {
+                    try write(span, of: source, from: position, to: file)
                 } catch {
-                    throw .io(.write, path: path.string, Self.errno(error))
+                    throw .io(.write, path: path.string, error)
                 }
             }
         }
+    }
+
+    /// Writes `span` from `source` (its first byte at `start`): the aligned interior direct when it can.
+    private func write(_ span: FileLayout.Span, of source: GatheredBytes, from start: Int, to file: OpenFile) throws(Errno) {
+        let alignment = AlignedScratch.alignment
+        let end = span.fileOffset + span.length
+        let interiorStart = (span.fileOffset + alignment - 1) / alignment * alignment
+        let interiorEnd = end / alignment * alignment
+        /// Source positions of file bytes `range`.
+        func positions(_ range: Range<Int>) -> Range<Int> {
+            start + range.lowerBound - span.fileOffset..<start + range.upperBound - span.fileOffset
+        }
+        func buffered(_ range: Range<Int>) throws(Errno) {
+            guard !range.isEmpty else { return }
+            try Posix.writeAll(file.descriptor, source.segments(positions(range)), at: range.lowerBound)
+        }
+        guard let direct = file.direct, interiorEnd - interiorStart >= Self.directMinimum else {
+            return try buffered(span.fileOffset..<end)
+        }
+        try buffered(span.fileOffset..<interiorStart)
+        let written = try writeDirect(interiorStart..<interiorEnd, source: source, positions: positions, to: direct,
+                                      fileIndex: file.index)
+        try buffered(interiorStart + written..<end)
+    }
+
+    /// Writes file bytes `range` (aligned) through the direct descriptor, through the scratch buffers; returns how
+    /// many were written, so the rest goes buffered: after a short write (whose cause a buffered one reports), or
+    /// when the file system refuses direct writes (remembered for the file).
+    private func writeDirect(_ range: Range<Int>, source: GatheredBytes, positions: (Range<Int>) -> Range<Int>,
+                             to direct: FileDescriptor, fileIndex: Int) throws(Errno) -> Int {
+        let written = try scratch.withBuffer { (buffer) throws(Errno) -> Int in
+            var offset = range.lowerBound
+            while offset < range.upperBound {
+                let length = min(buffer.count, range.upperBound - offset)
+                source.copy(positions(offset..<offset + length), to: buffer.baseAddress!)
+                let done: Int
+                do throws(Errno) {
+                    done = try Posix.writeOnce(direct, UnsafeRawBufferPointer(rebasing: buffer[0..<length]), at: offset)
+                } catch where error == .invalidArgument {
+                    refuseDirectWrites(fileIndex)
+                    break
+                }
+                offset += done
+                if done < length { break }
+            }
+            return offset - range.lowerBound
+        }
+        return written ?? 0
     }
 
     // MARK: - Durability
@@ -217,8 +297,8 @@ public final class FileStorage: TorrentStorage {
 
     private func flush(_ index: Int) throws(StorageError) {
         let path = paths[index]!
-        try withDescriptor(index, forWriting: false) { (descriptor) throws(StorageError) in
-            do throws(Errno) { try Posix.flush(descriptor) } catch { throw .io(.flush, path: path.string, error) }
+        try withDescriptor(index, forWriting: false) { (file) throws(StorageError) in
+            do throws(Errno) { try Posix.flush(file.descriptor) } catch { throw .io(.flush, path: path.string, error) }
         }
     }
 
@@ -243,31 +323,58 @@ public final class FileStorage: TorrentStorage {
     private struct DescriptorTable: Sendable {
         struct Entry: Sendable {
             var descriptor: FileDescriptor
+            /// The same file open for direct writes, once a write asked for it.
+            var direct: FileDescriptor?
             var users: Int
             var lastUse: UInt64
             var closeWhenIdle = false
+
+            func close() {
+                try? descriptor.close()
+                try? direct?.close()
+            }
         }
         var entries: [Int: Entry] = [:]
         var clock: UInt64 = 0
         /// Files written since the last `synchronize`.
         var written: Set<Int> = []
+        /// Files whose file system refused direct writes: written buffered from then on.
+        var directRefused: Set<Int> = []
+    }
+
+    /// An open file as a call sees it: its descriptor, and for writes the direct one if there is one.
+    private struct OpenFile {
+        let index: Int
+        let descriptor: FileDescriptor
+        let direct: FileDescriptor?
     }
 
     /// Runs `body` with an open descriptor for file `index`, opening (or, for writing, creating) it first.
     private func withDescriptor<Result>(
-        _ index: Int, forWriting: Bool, _ body: (FileDescriptor) throws(StorageError) -> Result
+        _ index: Int, forWriting: Bool, _ body: (OpenFile) throws(StorageError) -> Result
     ) throws(StorageError) -> Result {
-        let descriptor = try table.withLock { (table) throws(StorageError) -> FileDescriptor in
+        let file = try table.withLock { (table) throws(StorageError) -> OpenFile in
             table.clock += 1
-            if let entry = table.entries[index] {
-                table.entries[index]!.users += 1
-                table.entries[index]!.lastUse = table.clock
-                return entry.descriptor
+            if table.entries[index] == nil {
+                let descriptor = try open(index, forWriting: forWriting)
+                table.entries[index] = .init(descriptor: descriptor, users: 0, lastUse: table.clock)
+                evictIdle(&table, keeping: index)
             }
-            let descriptor = try open(index, forWriting: forWriting)
-            table.entries[index] = .init(descriptor: descriptor, users: 1, lastUse: table.clock)
-            evictIdle(&table)
-            return descriptor
+            table.entries[index]!.users += 1
+            table.entries[index]!.lastUse = table.clock
+            let entry = table.entries[index]!
+            guard forWriting, directWrites, !table.directRefused.contains(index) else {
+                return OpenFile(index: index, descriptor: entry.descriptor, direct: nil)
+            }
+            if let direct = entry.direct { return OpenFile(index: index, descriptor: entry.descriptor, direct: direct) }
+            do throws(Errno) {
+                let direct = try Posix.openDirect(sameFileAs: entry.descriptor)
+                table.entries[index]!.direct = direct
+                return OpenFile(index: index, descriptor: entry.descriptor, direct: direct)
+            } catch {
+                table.directRefused.insert(index)
+                return OpenFile(index: index, descriptor: entry.descriptor, direct: nil)
+            }
         }
         defer {
             table.withLock { table in
@@ -276,20 +383,31 @@ public final class FileStorage: TorrentStorage {
                 table.entries[index]!.users -= 1
                 if let entry = table.entries[index], entry.users == 0,
                    entry.closeWhenIdle || table.entries.count > maxOpenFiles {
-                    try? entry.descriptor.close()
+                    entry.close()
                     table.entries[index] = nil
                 }
             }
         }
-        return try body(descriptor)
+        return try body(file)
     }
 
-    /// Closes the least recently used idle descriptors while there are more than allowed.
-    private func evictIdle(_ table: inout DescriptorTable) {
+    /// Remembers that file `index` is written buffered from now on.
+    private func refuseDirectWrites(_ index: Int) {
+        table.withLock { _ = $0.directRefused.insert(index) }
+    }
+
+    /// Whether writes to file `index` still go direct (for tests and diagnostics): false once its
+    /// file system refused, or with `directWrites` off.
+    public func writesDirectly(toFile index: Int) -> Bool {
+        directWrites && Posix.directFlag != 0 && !table.withLock { $0.directRefused.contains(index) }
+    }
+
+    /// Closes the least recently used idle descriptors (other than `kept`) while there are more than allowed.
+    private func evictIdle(_ table: inout DescriptorTable, keeping kept: Int) {
         while table.entries.count > maxOpenFiles {
-            let idle = table.entries.filter { $0.value.users == 0 }
+            let idle = table.entries.filter { $0.value.users == 0 && $0.key != kept }
             guard let victim = idle.min(by: { $0.value.lastUse < $1.value.lastUse }) else { return }
-            try? victim.value.descriptor.close()
+            victim.value.close()
             table.entries[victim.key] = nil
         }
     }

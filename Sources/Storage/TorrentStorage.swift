@@ -13,12 +13,21 @@ public protocol TorrentStorage: Sendable {
     /// Stores `buffer` starting `offset` bytes into `piece`.
     func write(piece: Int, offset: Int, from buffer: UnsafeRawBufferPointer) throws(StorageError)
 
+    /// Stores consecutive whole pieces, `first` and on, one buffer each: a storage may write them
+    /// in one go (small pieces otherwise cost a write call each).
+    func write(pieces first: Int, _ buffers: [UnsafeRawBufferPointer]) throws(StorageError)
+
     /// Makes every write that returned before this call durable (it survives a crash of the
     /// machine, not just of the process). Resume data claims a piece only after this.
     func synchronize() throws(StorageError)
 }
 
 extension TorrentStorage {
+    /// One write per piece.
+    public func write(pieces first: Int, _ buffers: [UnsafeRawBufferPointer]) throws(StorageError) {
+        for (index, buffer) in buffers.enumerated() { try write(piece: first + index, offset: 0, from: buffer) }
+    }
+
     /// `length` bytes starting `offset` bytes into `piece`.
     public func read(piece: Int, offset: Int, length: Int) throws(StorageError) -> [UInt8] {
         try checkRange(piece: piece, offset: offset, length: length)

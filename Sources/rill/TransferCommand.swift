@@ -62,6 +62,9 @@ struct TransferOptions: ParsableArguments {
     @Flag(help: "Use TCP only: no uTP (BEP 29) connections either way.")
     var noUtp = false
 
+    @Flag(help: "Write downloads through the page cache, not with O_DIRECT (see direct_io in config.toml).")
+    var noDirectIo = false
+
     @Option(help: "Every connection through this SOCKS5 proxy, socks5://user:pass@host:port (default: the 'proxy' key of config.toml; \"\": none).")
     var proxy: String?
 
@@ -141,6 +144,9 @@ struct TransferOptions: ParsableArguments {
         configuration.localDiscovery = !noLsd
         configuration.useUTP = !noUtp
         configuration.proxy = chosenProxy
+        if noDirectIo || !ConfigFile(path: RillPaths.configFile).settings.directIO {
+            configuration.makeStorage = SessionConfiguration.fileStorage(directWrites: false)
+        }
         return configuration
     }
 

@@ -131,6 +131,7 @@ extension SessionConfiguration {
         localDiscovery = settings.localDiscovery
         useUTP = settings.utpEnabled
         proxy = settings.proxy
+        if !settings.directIO { makeStorage = SessionConfiguration.fileStorage(directWrites: false) }
     }
 }
 

@@ -16,4 +16,8 @@ struct rill_open_how {
 /// and on systems other than Linux).
 long rill_openat2(int folder, const char *path, const struct rill_open_how *how);
 
+/// The open(2) flag O_DIRECT (its value differs between architectures, and Glibc shows it to Swift
+/// only under _GNU_SOURCE); 0 where the system has none.
+int rill_o_direct_flag(void);
+
 #endif

@@ -89,7 +89,8 @@ final class TorrentRuntime: @unchecked Sendable {
                                           storedSnapshotIsCurrent: resumeIsCurrent)
             return ResumeKeeper(recorder: recorder, pool: core.flushPool, loop: core.loop, log: core.log, now: core.now)
         }
-        verifier = PieceVerifier(pool: core.diskPool, writer: core.writePool, storage: storage, info: metainfo.info,
+        verifier = PieceVerifier(pool: core.diskPool, hashThreads: core.configuration.diskThreads,
+                                 writer: core.writePool, storage: storage, info: metainfo.info,
                                  recorder: resumeKeeper?.recorder, frames: core.uploadFrames)
         if !verified.isComplete { resumeKeeper?.expectWrites() }
         lifecycle = TorrentLifecycle(checkedComplete: picker.isComplete, startPaused: options.startPaused,

@@ -28,6 +28,8 @@ struct RillSettings: Equatable, Sendable {
     var localDiscovery = true
     /// Accept and dial uTP (BEP 29) peers as well as TCP ones.
     var utpEnabled = true
+    /// Write downloaded pieces with O_DIRECT where the file system allows it.
+    var directIO = true
     var encryption = EncryptionPolicy.enabled
     /// Every outgoing connection through this SOCKS5 proxy; nil connects directly.
     var proxy: SOCKS5Proxy?

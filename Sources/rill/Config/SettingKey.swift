@@ -56,6 +56,8 @@ struct SettingKey: Sendable {
                    show: { "[" + $0.dhtBootstrap.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }),
         flag("lsd.enabled", "find peers on the local network (BEP 14)", \.localDiscovery),
         flag("utp", "connect to and accept peers over uTP (BEP 29) as well as TCP", \.utpEnabled),
+        flag("direct_io", "write downloads past the page cache (O_DIRECT) where the file system allows",
+             \.directIO),
         SettingKey(name: "encryption", help: "peer encryption: disabled, enabled, preferred or required",
                    apply: { settings, value in
                        guard let policy = value.string.flatMap(EncryptionPolicy.init(rawValue:)) else {
