@@ -149,12 +149,14 @@ LIST_FIELDS = ["id", "error", "errorString", "eta", "isFinished", "isStalled", "
 
 
 def list_p50_ms(daemon, requests=21):
+    """`torrent-get` p50 in ms, and the daemon's CPU ms per request (less sensitive to other load)."""
     times = []
+    cpu0 = cpu_seconds(daemon.process.pid)
     for _ in range(requests):
         t0 = time.perf_counter()
         daemon.rpc.call("torrent-get", {"fields": LIST_FIELDS})
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return statistics.median(times), (cpu_seconds(daemon.process.pid) - cpu0) * 1000 / requests
 
 
 def baseline_rss(binary, work):
@@ -181,8 +183,9 @@ def measure(binary, home, data, count, idle):
         time.sleep(idle)
         idle_cpu = (cpu_seconds(daemon.process.pid) - cpu0) / (time.monotonic() - t0) * 100
         rss = rss_kib(daemon.process.pid)
+        list_ms, list_cpu_ms = list_p50_ms(daemon)
         return {"restore_s": restore, "restore_cpu_s": cpu_restore, "idle_cpu_pct": idle_cpu,
-                "rss_kib": rss, "list_ms": list_p50_ms(daemon), "load": before}
+                "rss_kib": rss, "list_ms": list_ms, "list_cpu_ms": list_cpu_ms, "load": before}
     finally:
         daemon.stop()
 
@@ -208,7 +211,7 @@ def main():
             results[name].append(r)
             print(f"  {name} round {round + 1}: restore {r['restore_s']:.2f} s ({r['restore_cpu_s']:.2f} CPU s), "
                   f"idle {r['idle_cpu_pct']:.2f} % of a core, RSS {r['rss_kib'] / 1024:.1f} MiB, "
-                  f"torrent-get (-l fields) p50 {r['list_ms']:.1f} ms, load {r['load']}", flush=True)
+                  f"torrent-get (-l fields) p50 {r['list_ms']:.1f} ms ({r['list_cpu_ms']:.1f} CPU ms), load {r['load']}", flush=True)
             if args.add_timeout > 0:
                 a = measure_adding(path, args.work, data, args.count, args.active, args.add_timeout)
                 adding[name].append(a)
@@ -222,7 +225,8 @@ def main():
         print(f"{name}: {args.count} torrents, median of {len(runs)}: restore {median('restore_s'):.2f} s "
               f"({median('restore_cpu_s'):.2f} CPU s), idle {median('idle_cpu_pct'):.2f} % of a core, "
               f"RSS {median('rss_kib') / 1024:.1f} MiB ({per:.1f} KiB per torrent over an empty "
-              f"daemon's {baselines[name] / 1024:.1f} MiB), torrent-get p50 {median('list_ms'):.1f} ms")
+              f"daemon's {baselines[name] / 1024:.1f} MiB), torrent-get p50 {median('list_ms'):.1f} ms "
+              f"({median('list_cpu_ms'):.1f} CPU ms each)")
         if adding[name]:
             runs = adding[name]
             print(f"{name}: adding {args.count} over the RPC, median of {len(runs)}: "

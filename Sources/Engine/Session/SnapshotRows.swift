@@ -8,7 +8,8 @@ import TorrentCore
 /// adding N torrents cost O(N²).
 ///
 /// Rows are in queue order. A publication rebuilds only the rows of live torrents (running, with
-/// peers, magnets, checks), of those the registry noted as changed, and of a slice of the rest
+/// peers, magnets), of those the registry noted as changed (checks note their progress: visiting
+/// every check at each add made adding faster than checking O(N²)), and of a slice of the rest
 /// that the torrents' own cheap checks find stale (a sweep that covers every row every 10 s, for
 /// values that others keep, such as a tracker's seeder count); torrents that joined the end of
 /// the queue are appended. Only a removal or a move rebuilds the whole list, from cached rows.
@@ -41,7 +42,6 @@ final class SnapshotRows {
             return rebuild(from: registry, at: now, detail: detail)
         }
         var visit = live.union(registry.changedRows)
-        visit.formUnion(registry.checking.keys)
         sweep(registry, into: &visit)
         registry.changedRows.removeAll(keepingCapacity: true)
         var collected = Collected(update: .some(replaced: [], appended: []), detail: detail)
@@ -130,7 +130,7 @@ final class SnapshotRows {
                                   phase: .checking(progress: pending.progress), queuePosition: position,
                                   fileCount: pending.fileCount, downloadDirectory: pending.directory)
         row.moveProgress = pending.moveProgress
-        return (row, true)
+        return (row, false)  // changes are noted (see `TorrentRegistry.noteCheckProgress`)
     }
 
     private static func detail(_ wanted: TorrentID?, in registry: TorrentRegistry, at now: SwarmInstant) -> TorrentDetail? {

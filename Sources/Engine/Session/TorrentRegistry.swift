@@ -7,7 +7,8 @@ import TorrentCore
 final class TorrentRegistry: @unchecked Sendable {
     private(set) var torrents: [InfoHash: TorrentRuntime] = [:]
     private(set) var magnets: [InfoHash: MagnetTorrent] = [:]
-    /// Torrents being added whose data is still being checked.
+    /// Torrents being added whose data is still being checked; what their rows show changes
+    /// through `beginCheck`, `noteCheckProgress` and `endCheck`.
     var checking: [InfoHash: PendingCheck] = [:]
     /// The order in which torrents get download and seed slots.
     var queue = QueueOrder<InfoHash>()
@@ -45,6 +46,27 @@ final class TorrentRegistry: @unchecked Sendable {
     /// Stops ticking those of `torrents` that are quiet now.
     func lullQuiet(_ torrents: [TorrentRuntime]) {
         for torrent in torrents where torrent.isQuiet { awake.remove(torrent.infoHash) }
+    }
+
+    /// Shows a torrent as being checked (or moved) from now on.
+    func beginCheck(_ pending: PendingCheck, for infoHash: InfoHash) {
+        checking[infoHash] = pending
+        noteRowChanged(infoHash)
+    }
+
+    /// A check's or a move's progress, 0…1.
+    func noteCheckProgress(_ infoHash: InfoHash, checked: Double? = nil, moved: Double? = nil) {
+        guard checking[infoHash] != nil else { return }
+        if let checked { checking[infoHash]?.progress = checked }
+        if let moved { checking[infoHash]?.moveProgress = moved }
+        noteRowChanged(infoHash)
+    }
+
+    /// The check is over (the torrent starts, or could not be added): returns what it gathered.
+    @discardableResult
+    func endCheck(_ infoHash: InfoHash) -> PendingCheck? {
+        noteRowChanged(infoHash)
+        return checking.removeValue(forKey: infoHash)
     }
 
     /// Whether the session already has this info-hash in any form.
