@@ -21,7 +21,8 @@ public struct SessionConfiguration: Sendable {
     /// Open connections from or to one IP address, so one host cannot take every slot.
     public var maxConnectionsPerIP = 8
     /// When a torrent (or the session) is full, a newcomer takes the place of a peer that has
-    /// been connected this long with neither side interested and no data either way.
+    /// been connected this long with neither side interested and no data either way; while
+    /// downloading, such a peer we dialled is dropped and dialled again for a fresh bitfield.
     public var idlePeerEvictionAge: Duration = .seconds(60)
     /// Regular upload slots per torrent (one optimistic slot comes on top).
     public var uploadSlots = 4

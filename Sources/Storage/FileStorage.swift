@@ -67,16 +67,16 @@ public final class FileStorage: TorrentStorage {
 
     /// Where `file` lives inside the download folder, refusing any path that could step outside it.
     static func relativePath(of file: TorrentFile) throws(StorageError) -> FilePath {
-        var path = FilePath()
+        // Each name must be one regular component: not empty, `.` or `..`, without a separator or
+        // NUL. Checked by hand and joined once: FilePath's per-component parsing cost ~7 ms per
+        // file in debug builds (a 300-file torrent took 2 s to add).
         for name in file.path {
-            guard !name.utf8.contains(0), let component = FilePath.Component(name), component.kind == .regular else {
-                throw .unsafePath(file.displayPath)
-            }
-            path.append(component)
+            let bytes = name.utf8
+            guard !bytes.isEmpty, name != ".", name != "..", !bytes.contains(0), !bytes.contains(UInt8(ascii: "/"))
+            else { throw .unsafePath(file.displayPath) }
         }
-        guard !file.path.isEmpty, path.isRelative, path.components.count == file.path.count else {
-            throw .unsafePath(file.displayPath)
-        }
+        let path = FilePath(file.path.joined(separator: "/"))
+        guard !file.path.isEmpty, path.isRelative else { throw .unsafePath(file.displayPath) }
         return path
     }
 

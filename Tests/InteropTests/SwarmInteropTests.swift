@@ -94,7 +94,11 @@ extension Interop {
                 "-et", "-u", "-1", "-d", "-1", torrent,
             ])
             defer { seeder.stop(signal: SIGKILL) }
-            // Transmission checks the data first; rill retries the connection until it listens.
+            // Transmission checks the data first. A peer that connects meanwhile sees only the pieces
+            // checked so far and never hears of the rest (StaleBitfieldTests covers rill's answer, a
+            // new connection after a minute), so this test dials once Transmission seeds.
+            #expect(seeder.waitForLine(matching: "Seeding", timeout: 60) != nil,
+                    "transmission never seeded: \(seeder.printed.suffix(2000))")
             let download = try ExternalTool.run(RillBinary.path, [
                 "download", torrent, "--dir", dir.file("leech"), "--port", "0", "--no-dht", "--no-lsd", "--listen", "127.0.0.1",
                 "--peer", "127.0.0.1:\(port)", "--no-trackers",

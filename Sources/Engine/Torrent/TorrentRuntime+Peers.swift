@@ -87,8 +87,8 @@ extension TorrentRuntime {
 
     /// The peer that has been of no use longest — connected for at least the eviction age,
     /// neither side interested, no block for as long — and for how long; nil when none is.
-    func leastUsefulPeer(at now: SwarmInstant) -> (PeerConnection, Duration)? {
-        let age = core.configuration.idlePeerEvictionAge
+    func leastUsefulPeer(at now: SwarmInstant, age: Duration? = nil) -> (PeerConnection, Duration)? {
+        let age = age ?? core.configuration.idlePeerEvictionAge
         var best: (PeerConnection, Duration)?
         for peer in swarm.values {
             guard let session = peer.session, !session.amInterested, !session.peerInterested else { continue }
@@ -98,6 +98,24 @@ extension TorrentRuntime {
             if best == nil || idle > best!.1 { best = (peer, idle) }
         }
         return best
+    }
+
+    /// Once a second while downloading: a peer we asked nothing of hears that we are no longer
+    /// interested once its pieces are all ours (or skipped), and one outgoing peer that has had
+    /// nothing for us, nor wanted anything, for `idlePeerEvictionAge` (15 s at most when no peer
+    /// has anything for us) is dropped to be dialled again. A fresh connection brings a fresh
+    /// bitfield: Transmission 3.00 advertises only what it had verified when a peer connected,
+    /// and never sends `have` for the rest. Fruitless redials back off (`PeerCandidates`).
+    func reviewUselessPeers(at now: SwarmInstant) {
+        var starving = true
+        for peer in swarm.values {
+            guard let session = peer.session, session.amInterested else { continue }
+            if picker.outstandingCount(of: peer.key) == 0 { updateInterest(peer) }
+            if peer.session?.amInterested == true { starving = false }
+        }
+        let age = starving ? min(.seconds(15), core.configuration.idlePeerEvictionAge) : nil
+        guard let (peer, idle) = leastUsefulPeer(at: now, age: age), peer.direction == .outgoing else { return }
+        peer.close(reason: "had nothing we need for \(Int(idle.components.seconds)) s; dialling again for its pieces")
     }
 
     /// Drops a useless peer to make room for a newcomer.

@@ -259,6 +259,7 @@ final class TorrentRuntime: @unchecked Sendable {
             for (key, block) in old { picker.requestTimedOut(block, by: key) }
             if !old.isEmpty { fillAllRequests() }
             fillWebSeeds()
+            reviewUselessPeers(at: now)
         }
         for peer in swarm.values {
             if let actions = peer.session?.tick(at: now) { carry(actions, for: peer) }

@@ -4,8 +4,11 @@ advertises a small request queue (`reqq`, BEP 10) and can wait before each block
 
 It serves the concatenated --data files as the torrent's payload (v1, plaintext), has every
 piece (or only the --only ones), unchokes at once and answers requests in order, skipping
-cancelled ones. Prints `listening on PORT`, then one line
-per peer that connects and per block sent (`block INDEX BEGIN`).
+cancelled ones. With --first-only, the first connection is offered only those pieces and never
+hears of the others (as Transmission 3.00 treats a peer that connects while it verifies); later
+connections get the whole bitfield. Prints `listening on PORT`, then one line
+per peer that connects, per block sent (`block INDEX BEGIN`) and per change of the peer's
+interest (`interested`, `not interested`).
 """
 import argparse
 import socket
@@ -53,7 +56,7 @@ def send_blocks(sock, options, payload, queue, wakeup):
         pass
 
 
-def serve(sock, options, payload):
+def serve(sock, options, payload, first):
     try:
         handshake = read_exactly(sock, 68)
         if handshake[:20] != b"\x13BitTorrent protocol" or handshake[28:48] != options.info_hash:
@@ -67,6 +70,8 @@ def serve(sock, options, payload):
             sock.sendall(message(20, b"\x00" + extended))
         pieces = (len(payload) + options.piece_length - 1) // options.piece_length
         has = set(options.only) if options.only else set(range(pieces))
+        if first and options.first_only:
+            has &= set(options.first_only)
         bitfield = bytearray((pieces + 7) // 8)
         for index in has:
             bitfield[index // 8] |= 0x80 >> (index % 8)
@@ -81,6 +86,8 @@ def serve(sock, options, payload):
             if length > 1 << 20:
                 return
             body = read_exactly(sock, length)
+            if body[0] in (2, 3) and length == 1:
+                log("interested" if body[0] == 2 else "not interested")
             if body[0] not in (6, 8) or length != 13:
                 continue
             block = struct.unpack("!III", body[1:13])
@@ -109,6 +116,8 @@ def main():
     parser.add_argument("--reqq", type=int, default=250)
     parser.add_argument("--delay", type=float, default=0, help="seconds to wait before each block")
     parser.add_argument("--only", type=int, action="append", help="have only these pieces (repeatable)")
+    parser.add_argument("--first-only", type=int, action="append",
+                        help="offer the first connection only these pieces (repeatable)")
     options = parser.parse_args()
     options.info_hash = bytes.fromhex(options.info_hash)
     payload = b""
@@ -120,9 +129,11 @@ def main():
     server.bind((options.host, 0))
     server.listen(8)
     log(f"listening on {server.getsockname()[1]}")
+    first = True
     while True:
         connection, _ = server.accept()
-        threading.Thread(target=serve, args=(connection, options, payload), daemon=True).start()
+        threading.Thread(target=serve, args=(connection, options, payload, first), daemon=True).start()
+        first = False
 
 
 if __name__ == "__main__":
