@@ -33,6 +33,16 @@ public enum Choker {
         return ordered.prefix(slots).map(\.key)
     }
 
+    /// The choked, interested peers to unchoke now to use `free` idle regular slots between rounds
+    /// (a peer became interested, lost interest or left): those `rank` puts first among the choked,
+    /// so a slot never idles until the next round while a peer waits for it.
+    public static func fillFreeSlots(
+        _ peers: [PeerSample], free: Int, seeding: Bool, now: SwarmInstant,
+        seedingHold: Duration = defaultSeedingHold
+    ) -> [PeerKey] {
+        rank(peers.filter { !$0.isUnchoked }, slots: free, seeding: seeding, now: now, seedingHold: seedingHold)
+    }
+
     private static func seedingOrder(_ a: PeerSample, _ b: PeerSample, now: SwarmInstant, hold: Duration) -> Bool {
         let aHolds = holdsSlot(a, now: now, hold: hold)
         let bHolds = holdsSlot(b, now: now, hold: hold)

@@ -53,6 +53,30 @@ import Testing
         #expect(Choker.rank(peers, slots: 6, seeding: true, now: now) == [peer(1), peer(3), peer(4), peer(5), peer(2)])
     }
 
+    @Test func aFreedSlotGoesToTheChokedPeerThatWaitedLongest() {
+        let now = SwarmInstant.seconds(100)
+        let peers = [
+            // Still in its slot: not picked again.
+            PeerSample(key: peer(1), uploadRate: 900, isUnchoked: true, lastUnchokedAt: .seconds(95)),
+            PeerSample(key: peer(2), lastUnchokedAt: .seconds(60)),
+            PeerSample(key: peer(3), lastUnchokedAt: .seconds(20)),
+            PeerSample(key: peer(4), isInterested: false),
+        ]
+        #expect(Choker.fillFreeSlots(peers, free: 1, seeding: true, now: now) == [peer(3)])
+        #expect(Choker.fillFreeSlots(peers, free: 3, seeding: true, now: now) == [peer(3), peer(2)])
+        #expect(Choker.fillFreeSlots(peers, free: 0, seeding: true, now: now).isEmpty)
+    }
+
+    @Test func aFreedSlotWhileDownloadingGoesToTheFastestChokedPeer() {
+        let peers = [
+            PeerSample(key: peer(1), downloadRate: 900, isUnchoked: true),
+            PeerSample(key: peer(2), downloadRate: 100),
+            PeerSample(key: peer(3), downloadRate: 500),
+            PeerSample(key: peer(4), downloadRate: 800, isSnubbed: true),
+        ]
+        #expect(Choker.fillFreeSlots(peers, free: 1, seeding: false, now: .zero) == [peer(3)])
+    }
+
     @Test func seedingIgnoresSnubbingBecauseWeDownloadNothing() {
         let peers = [PeerSample(key: peer(1), isSnubbed: true)]
         #expect(Choker.rank(peers, slots: 1, seeding: true, now: .zero) == [peer(1)])

@@ -434,8 +434,9 @@ private extension [PeerAction] {
         var session = makeSession()
         _ = session.feed(.interested)
         session.queueUploads([block(1, 0), block(1, 1)])
-        #expect(session.feed(.notInterested).isEmpty)
+        #expect(session.feed(.notInterested) == [.lostInterest])
         #expect(!session.peerInterested)
+        #expect(session.feed(.notInterested).isEmpty, "a repeated not-interested frees no slot again")
         #expect(session.queuedUploads == 0)
         #expect(session.nextUpload() == nil)
     }
@@ -699,6 +700,7 @@ private extension [PeerAction] {
             .extended(id: 1, payload: Self.pexPayload),
             .peerHas(piece(8)),
             .peerHasBitfield(bits("******..**"), replacingEarlier: true),
+            .lostInterest,
         ])
         #expect(session.requestLimit == 64)
         #expect(session.queuedUploads == 0, "cancelled, then cleared by not-interested")

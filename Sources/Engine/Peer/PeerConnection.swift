@@ -40,6 +40,8 @@ final class PeerConnection: @unchecked Sendable {
     var isUTP = false
     /// Blocks being read from disk for this peer (in batches).
     var uploadsReading = 0
+    /// True while a call to serve its queued uploads is on the way (`TorrentRuntime.scheduleUploads`).
+    var uploadsScheduled = false
     /// For a magnet's peers, which have no `PeerSession`: for keep-alives.
     private(set) var lastSentAt: SwarmInstant
 

@@ -28,6 +28,10 @@ final class SessionCore: @unchecked Sendable {
     let loop: EventLoop
     /// Hashing and reads for uploads.
     let diskPool: NIOThreadPool
+    /// Buffers that uploads read blocks into, a disk hop's worth each (8 MiB at most for the session).
+    let uploadFrames = FrameBufferPool(
+        bufferSize: TorrentRuntime.blocksPerRead * (PiecePicker.defaultBlockSize + PeerMessageEncoder.pieceHeaderLength),
+        limit: 64)
     /// One thread for piece writes (see `PieceVerifier`).
     let writePool: NIOThreadPool
     /// One thread that flushes written pieces to disk and keeps resume data (see `ResumeKeeper`).

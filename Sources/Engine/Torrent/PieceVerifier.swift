@@ -23,6 +23,8 @@ struct PieceVerifier: Sendable {
     let storage: any TorrentStorage
     let info: TorrentInfo
     let recorder: ResumeRecorder?
+    /// Where upload frames are read into.
+    let frames: FrameBufferPool
 
     func verifyAndWrite(piece: Int, data: [UInt8], on loop: EventLoop) -> EventLoopFuture<Outcome> {
         let storage = self.storage
@@ -51,10 +53,11 @@ struct PieceVerifier: Sendable {
     /// slices of one buffer. One hop per block cost ~50 µs of latency and most of a seeder's CPU.
     func readFrames(_ requests: [BlockRequest], on loop: EventLoop) -> EventLoopFuture<[ByteBuffer]> {
         let storage = self.storage
+        let frames = self.frames
         return pool.runIfActive(eventLoop: loop) {
             let header = PeerMessageEncoder.pieceHeaderLength
             let total = requests.reduce(0) { $0 + header + $1.length }
-            var buffer = ByteBufferAllocator().buffer(capacity: total)
+            var buffer = frames.take(bytes: total)
             let encoder = PeerMessageEncoder()
             for request in requests {
                 encoder.encodePieceHeader(piece: request.piece, offset: request.offset, length: request.length,
@@ -66,7 +69,9 @@ struct PieceVerifier: Sendable {
                     return length
                 }
             }
-            return requests.map { buffer.readSlice(length: header + $0.length)! }
+            let sliced = requests.map { buffer.readSlice(length: header + $0.length)! }
+            frames.keep(buffer)
+            return sliced
         }
     }
 }

@@ -81,8 +81,9 @@ extension TorrentRuntime {
         }
         picker.peerLeft(peer.key)
         badBlocks.peerLeft(peer.key)
-        // Requests it held go back to the others.
+        // Requests it held go back to the others; an upload slot it held goes to a waiting peer.
         fillAllRequests()
+        if lifecycle.isRunning { fillFreeUploadSlots() }
     }
 
     /// The peer that has been of no use longest — connected for at least the eviction age,
@@ -166,12 +167,10 @@ extension TorrentRuntime {
                 picker.releaseRequests(of: peer.key)
             case .mayRequest:
                 fillRequests(peer)
-            case .becameInterested:
-                // Fill a free upload slot at once rather than waiting for the next choke round.
-                let unchoked = swarm.values.count { $0.session.map { !$0.amChoking && !$0.isOptimistic } ?? false }
-                if unchoked < uploadSlotCount { setChoked(peer, false) }
+            case .becameInterested, .lostInterest:
+                fillFreeUploadSlots()
             case .uploadQueued:
-                serveUploads(peer)
+                scheduleUploads(peer)
             case .extended(let id, let payload):
                 peer.receiveExtended(id: id, payload: payload, torrent: self)
             case .merkle(let message):
@@ -256,8 +255,20 @@ extension TorrentRuntime {
 
     /// Blocks read per hop to the disk pool, and blocks being read at once for one peer (512 KiB,
     /// half the send buffer's high-water mark).
-    private static let blocksPerRead = 8
+    static let blocksPerRead = 8
     private static let maxConcurrentReads = 32
+
+    /// Serves a peer's queued requests once the read that brought them is handled: requests come in
+    /// bursts (a peer asks again for all it just received), and serving each as it is decoded sent
+    /// most of them to the disk pool one block per hop.
+    func scheduleUploads(_ peer: PeerConnection) {
+        guard !peer.uploadsScheduled else { return }
+        peer.uploadsScheduled = true
+        core.loop.execute { [self] in
+            peer.uploadsScheduled = false
+            serveUploads(peer)
+        }
+    }
 
     /// Reads queued blocks from disk and sends them, a batch per hop, within the upload limits.
     func serveUploads(_ peer: PeerConnection) {
@@ -309,15 +320,33 @@ extension TorrentRuntime {
         peer.flush()
     }
 
-    func chokeRound() {
-        let now = core.now
-        let samples = swarm.values.compactMap { peer -> PeerSample? in
+    private func chokeSamples(at now: SwarmInstant) -> [PeerSample] {
+        swarm.values.compactMap { peer -> PeerSample? in
             guard let session = peer.session else { return nil }
             return PeerSample(key: peer.key, downloadRate: session.downloadRate.rate(at: now),
                               uploadRate: session.uploadRate.rate(at: now), isInterested: session.peerInterested,
                               isSnubbed: session.isSnubbed(at: now), isUnchoked: !session.amChoking,
                               lastUnchokedAt: session.lastUnchokedAt)
         }
+    }
+
+    /// Unchokes waiting peers at once while regular slots are free (fewer interested peers in them
+    /// than `uploadSlotCount`), rather than leaving the slots idle until the next choke round.
+    func fillFreeUploadSlots() {
+        let used = swarm.values.count { peer in
+            peer.session.map { !$0.amChoking && !$0.isOptimistic && $0.peerInterested } ?? false
+        }
+        guard used < uploadSlotCount else { return }
+        let now = core.now
+        let picks = Set(Choker.fillFreeSlots(chokeSamples(at: now), free: uploadSlotCount - used,
+                                             seeding: isSeeding, now: now))
+        guard !picks.isEmpty else { return }
+        for peer in swarm.values where picks.contains(peer.key) { setChoked(peer, false) }
+    }
+
+    func chokeRound() {
+        let now = core.now
+        let samples = chokeSamples(at: now)
         let slots = UploadSlots(base: core.configuration.uploadSlots)
         uploadSlotCount = slots.count(current: uploadSlotCount, uploadRates: samples.map(\.uploadRate),
                                       limited: uploadLimit != nil || core.uploadLimit != nil)

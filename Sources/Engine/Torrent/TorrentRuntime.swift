@@ -115,7 +115,7 @@ final class TorrentRuntime: @unchecked Sendable {
             return ResumeKeeper(recorder: recorder, pool: core.flushPool, loop: core.loop, log: core.log, now: core.now)
         }
         verifier = PieceVerifier(pool: core.diskPool, writer: core.writePool, storage: storage, info: metainfo.info,
-                                 recorder: resumeKeeper?.recorder)
+                                 recorder: resumeKeeper?.recorder, frames: core.uploadFrames)
         if !verified.isComplete { resumeKeeper?.expectWrites() }
         lifecycle = TorrentLifecycle(checkedComplete: picker.isComplete, startPaused: options.startPaused,
                                      seedWhenComplete: options.seedWhenComplete)

@@ -28,6 +28,8 @@ public enum PeerAction: Hashable, Sendable {
     case mayRequest
     /// The peer became interested: the owner may unchoke it at once if a slot is free.
     case becameInterested
+    /// The peer is no longer interested: the owner may give its upload slot to a waiting peer.
+    case lostInterest
     /// A valid request from the peer was queued: the owner should serve uploads (`nextUpload()`).
     case uploadQueued
     /// A BEP 10 message for the owner (id 0 is the extension handshake; others are ids we assigned).
@@ -51,6 +53,7 @@ extension PeerAction: CustomStringConvertible {
         case .chokedUs: "choked us"
         case .mayRequest: "may request"
         case .becameInterested: "became interested"
+        case .lostInterest: "lost interest"
         case .uploadQueued: "upload queued"
         case .extended(let id, let payload): "extended #\(id) (\(payload.readableBytes) bytes)"
         case .dhtPort(let port): "DHT port \(port)"

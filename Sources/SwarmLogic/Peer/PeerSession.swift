@@ -153,9 +153,10 @@ public struct PeerSession: Sendable {
             peerInterested = true
             return [.becameInterested]
         case .notInterested:
+            guard peerInterested else { return [] }
             peerInterested = false
             clearUploadQueue()
-            return []
+            return [.lostInterest]
         case .have(let piece):
             guard piece.value < pieceCount else {
                 return [.disconnect(reason: "have for piece \(piece) out of range 0..<\(pieceCount)")]
