@@ -59,8 +59,9 @@ extension RPCService {
         }
     }
 
+    /// The answer's torrent. Numbering it alone keeps adding N torrents linear in N (numbering the
+    /// whole list per add did not); the engine has published its row, so later lists keep the number.
     private func identity(_ id: TorrentID, _ name: String) -> [String: Any] {
-        _ = numberedRows()
-        return ["id": numbers.number(of: id) ?? 0, "name": name, "hashString": id.hex]
+        ["id": numbers.number(assigningTo: id), "name": name, "hashString": id.hex]
     }
 }

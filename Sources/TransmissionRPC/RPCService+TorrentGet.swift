@@ -18,12 +18,20 @@ extension RPCService {
         }
         let (_, rows) = numberedRows()
         let selection = try TorrentSelection(arguments["ids"], numbers: numbers)
-        let picked = Set(selection.pick(from: rows.map(\.0)).map(\.id))
-        let chosen = rows.filter { picked.contains($0.0.id) }
-        let wantsDetail = fields.contains { TorrentFields.needDetail.contains($0.legacy) }
+        let chosen: [(TorrentSnapshot, Int)]
+        if case .all = selection {
+            chosen = rows
+        } else {
+            let picked = Set(selection.pick(from: rows.map(\.0)).map(\.id))
+            chosen = rows.filter { picked.contains($0.0.id) }
+        }
+        let detailFields = fields.map(\.legacy).filter { TorrentFields.needDetail.contains($0) }
         var details: [TorrentID: TorrentDetail] = [:]
-        if wantsDetail {
-            for detail in await engine.details(for: chosen.map(\.0.id)) { details[detail.id] = detail }
+        if !detailFields.isEmpty {
+            // Building 10,000 details (peers, files, pieces) to count no peers made a list slow.
+            let peersOnly = detailFields.allSatisfy { TorrentFields.fromPeersOnly.contains($0) }
+            let needing = peersOnly ? chosen.filter { $0.0.peers > 0 || $0.0.webSeeds > 0 } : chosen
+            for detail in await engine.details(for: needing.map(\.0.id)) { details[detail.id] = detail }
         }
         let now = Date()
         let table = (try arguments.string("format")) == "table"

@@ -22,6 +22,12 @@ enum TorrentFields {
         "dateCreated", "desiredAvailable", "webseeds", "webseedsSendingToUs", "rill-pieceStates", "rill-availability",
     ]
 
+    /// Detail fields read from the torrent's peers and web seeds only: a torrent with neither
+    /// answers them without its detail (`transmission-remote -l` asks two of them for every torrent).
+    static let fromPeersOnly: Set<String> = [
+        "peers", "peersFrom", "peersGettingFromUs", "peersSendingToUs", "webseedsSendingToUs",
+    ]
+
     static func reader(_ name: String) -> Reader? { table[name] }
 
     static let names: [String] = Array(table.keys)

@@ -28,18 +28,25 @@ final class TorrentNumbers: Sendable {
             }
             state.removed.removeAll { now.timeIntervalSince($0.at) > 60 }
             if state.removed.count > 1000 { state.removed.removeFirst(state.removed.count - 1000) }
-            return torrents.map { torrent in
-                if let number = state.numberOf[torrent.id] { return number }
-                let number = state.next
-                state.next += 1
-                state.numberOf[torrent.id] = number
-                state.idOf[number] = torrent.id
-                return number
-            }
+            return torrents.map { torrent in Self.assign(torrent.id, in: &state) }
         }
     }
 
+    private static func assign(_ id: TorrentID, in state: inout State) -> Int {
+        if let number = state.numberOf[id] { return number }
+        let number = state.next
+        state.next += 1
+        state.numberOf[id] = number
+        state.idOf[number] = id
+        return number
+    }
+
     func number(of id: TorrentID) -> Int? { state.withLockedValue { $0.numberOf[id] } }
+
+    /// The number of a torrent just added (given now if it has none), without listing every torrent.
+    func number(assigningTo id: TorrentID) -> Int {
+        state.withLockedValue { state in Self.assign(id, in: &state) }
+    }
 
     func id(of number: Int) -> TorrentID? { state.withLockedValue { $0.idOf[number] } }
 

@@ -42,7 +42,8 @@ final class WatchFolder {
             await take(name, path: path, isMagnet: lower.hasSuffix(".magnet"))
             handled.append(name)
         }
-        lastSeen = seen.filter { !handled.contains($0.key) }
+        let taken = Set(handled)  // a folder of 10,000 new files: no search of the list per name
+        lastSeen = seen.filter { !taken.contains($0.key) }
         return handled
     }
 

@@ -51,7 +51,7 @@ import Glibc
 
     /// Waits (bounded) until `count` torrents are listed and none is being checked.
     func settled(_ engine: Session, _ what: String) async throws -> [TorrentSnapshot] {
-        let settled = await engine.waitForSnapshot(timeout: .seconds(60)) { snapshot in
+        let settled = await engine.waitForSnapshot(timeout: .seconds(150)) { snapshot in
             snapshot.torrents.count == Self.count
                 && !snapshot.torrents.contains { if case .checking = $0.phase { true } else { false } }
         }

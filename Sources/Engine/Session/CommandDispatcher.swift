@@ -11,12 +11,15 @@ struct CommandDispatcher: Sendable {
     /// Carries out `command` and says what became of it; a refusal is also recorded as an event,
     /// so a front end that only queues commands still sees it. The snapshot shows the outcome at
     /// once (`publishNow`, for a caller that waits for the outcome), or after the burst of
-    /// commands waiting on the loop: each publication builds every row, so one per command made
-    /// adding N torrents at once cost O(N²).
+    /// commands waiting on the loop. A publication costs the rows that changed (`SnapshotRows`);
+    /// after an add it does not apply the queue, which visits every torrent and waits at most
+    /// 100 ms (`queueChanged`): the new torrent is still being checked, and applying it per add
+    /// made adding N torrents one by one, as an RPC client does, cost O(N²).
     @discardableResult
     func perform(_ command: EngineCommand, in core: SessionCore, publishNow: Bool = true) -> CommandOutcome {
         let outcome = carryOut(command, in: core)
-        if publishNow { core.publishSnapshot() } else { core.publishSoon() }
+        let isAdd = if case .add = command { true } else { false }
+        if publishNow { core.publishSnapshot(applyingQueue: !isAdd) } else { core.publishSoon() }
         return outcome
     }
 

@@ -47,6 +47,8 @@ final class SessionCore: @unchecked Sendable {
 
     let events = EventLog()
     let publisher = SnapshotPublisher()
+    /// The published rows, kept up to date by what changed.
+    private let snapshotRows = SnapshotRows()
     let dispatcher = CommandDispatcher()
     let registry = TorrentRegistry()
     let persistence: SessionPersistence
@@ -154,13 +156,17 @@ final class SessionCore: @unchecked Sendable {
         }
     }
 
-    /// Once a second: every torrent and magnet ticks; the remembered list is saved when it changed.
+    /// Once a second: every awake torrent and every magnet ticks (queued and paused torrents rest);
+    /// the remembered list is saved when it changed.
     private func tick() {
-        for torrent in registry.torrents.values { torrent.tick() }
+        let awake = registry.awakeTorrents()
+        for torrent in awake { torrent.tick() }
+        registry.lullQuiet(awake)
         for magnet in registry.magnets.values { magnet.tick() }
         ticks += 1
         if ticks % 5 == 0 { freeDiskSpace = FreeSpace.bytesAvailable(at: configuration.downloadDirectory) }
-        if ticks % 60 == 0 { persistence.changed() }  // transfer totals
+        // Transfer totals; they move only while a torrent is awake (10,000 rows are rewritten each time).
+        if ticks % 60 == 0 && !awake.isEmpty { persistence.changed() }
         persistence.saveIfNeeded(self)
     }
 
@@ -168,7 +174,7 @@ final class SessionCore: @unchecked Sendable {
     func startRateTicker() {
         guard rateTicker == nil else { return }
         rateTicker = loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
-            for torrent in registry.torrents.values { torrent.rateTick() }
+            for torrent in registry.awakeTorrents() { torrent.rateTick() }
         }
     }
 
@@ -236,48 +242,24 @@ final class SessionCore: @unchecked Sendable {
         }
     }
 
-    /// Builds the front end's view of the session and makes it the one `snapshot` returns.
-    func publishSnapshot() {
+    /// Builds the front end's view of the session and makes it the one `snapshot` returns; a
+    /// pending queue change is applied first unless `applyingQueue` is false (see `CommandDispatcher`).
+    func publishSnapshot(applyingQueue: Bool = true) {
         publicationPending = false
-        applyPendingQueueChange()
-        let wanted = publisher.wantedDetail
+        if applyingQueue { applyPendingQueueChange() }
         let now = self.now
-        var down = 0.0
-        var up = 0.0
-        var detail: TorrentDetail?
-        // Every torrent, magnet and check holds a queue place: walking the queue gives the rows in
-        // order without sorting thousands of large rows at 4 Hz.
-        var rows: [TorrentSnapshot] = []
-        rows.reserveCapacity(registry.queue.ids.count)
-        for (position, hash) in registry.queue.ids.enumerated() {
-            if let torrent = registry.torrents[hash] {
-                let row = torrent.snapshotRow(at: now, queuePosition: position)
-                down += row.downloadRate
-                up += row.uploadRate
-                rows.append(row)
-                if torrent.id == wanted { detail = torrent.detail(at: now) }
-            } else if let magnet = registry.magnets[hash] {
-                rows.append(magnet.snapshotRow())
-                if magnet.id == wanted { detail = magnet.detail() }
-            } else if let pending = registry.checking[hash] {
-                var row = TorrentSnapshot(id: pending.id, name: pending.name, totalSize: pending.size,
-                                          progress: 0, phase: .checking(progress: pending.progress),
-                                          queuePosition: position, fileCount: pending.fileCount,
-                                          downloadDirectory: pending.directory)
-                row.moveProgress = pending.moveProgress
-                rows.append(row)
-            }
-        }
+        let collected = snapshotRows.collect(from: registry, at: now, detail: publisher.wantedDetail)
         let (seconds, attoseconds) = now.offset.components
         var snapshot = SessionSnapshot(
-            torrents: rows, detail: detail, downloadRate: down, uploadRate: up,
+            torrents: [], detail: collected.detail, downloadRate: collected.downloadRate,
+            uploadRate: collected.uploadRate,
             downloadLimit: downloadLimit?.rate, uploadLimit: uploadLimit?.rate, listenPort: listeningPort,
             connections: connections.count, uptime: Double(seconds) + Double(attoseconds) / 1e18,
             freeDiskSpace: freeDiskSpace, maxActiveDownloads: registry.maxActiveDownloads,
             maxActiveSeeds: registry.maxActiveSeeds, dht: dhtHealth(at: now), settings: settings)
         snapshot.utpConnections = connections.utpCount
         snapshot.utpEnabled = connections.utpSocket != nil
-        publisher.publish(snapshot)
+        publisher.publish(snapshot, rows: collected.update)
     }
 
     /// The session's setup as front ends see it.

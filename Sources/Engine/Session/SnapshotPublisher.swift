@@ -22,7 +22,15 @@ final class SnapshotPublisher: Sendable {
         return published.withLockedValue { $0 }
     }
 
-    func publish(_ snapshot: SessionSnapshot) {
-        published.withLockedValue { $0 = snapshot }
+    /// Makes `snapshot` the latest, with the previous rows changed by `rows`. The rows are changed
+    /// in place under the lock: unless a reader still holds an older snapshot, no row is copied.
+    func publish(_ snapshot: SessionSnapshot, rows update: RowUpdate) {
+        published.withLockedValue { current in
+            var rows: [TorrentSnapshot] = []
+            swap(&rows, &current.torrents)
+            update.apply(to: &rows)
+            current = snapshot
+            current.torrents = rows
+        }
     }
 }

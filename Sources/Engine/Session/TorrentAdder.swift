@@ -19,12 +19,12 @@ enum TorrentAdder {
             return core.loop.makeFailedFuture(SessionError.duplicateTorrent(hash))
         }
         // The front end sees the torrent while its data is checked.
-        registry.checking[hash] = PendingCheck(id: TorrentID(info), name: info.name, size: info.totalLength,
-                                               fileCount: info.files.count, directory: downloadDirectory)
+        registry.beginCheck(PendingCheck(id: TorrentID(info), name: info.name, size: info.totalLength,
+                                         fileCount: info.files.count, directory: downloadDirectory), for: hash)
         registry.reserveQueuePlace(hash)
         let loop = core.loop
         let report: PieceHasher.Progress = { done, total in
-            loop.execute { registry.checking[hash]?.progress = total == 0 ? 1 : Double(done) / Double(total) }
+            loop.execute { registry.noteCheckProgress(hash, checked: total == 0 ? 1 : Double(done) / Double(total)) }
         }
         let resume = options.useResumeData ? core.resumeStore : nil
         let makeStorage = core.configuration.makeStorage
@@ -36,9 +36,9 @@ enum TorrentAdder {
             return (storage, result.verified, resume != nil && result.resumeSaveError == nil)
         }
         return prepared.flatMapThrowing { storage, verified, resumeIsCurrent in
-            let peers = peers + (registry.checking[hash]?.peers ?? []).map { ($0, PeerSource.manual) }
-            let waiting = registry.checking[hash]?.commands ?? []
-            registry.checking[hash] = nil
+            let pending = registry.endCheck(hash)
+            let peers = peers + (pending?.peers ?? []).map { ($0, PeerSource.manual) }
+            let waiting = pending?.commands ?? []
             if registry.torrents[hash] != nil { throw SessionError.duplicateTorrent(hash) }
             let torrent = TorrentRuntime(metainfo: metainfo, downloadRoot: downloadDirectory, options: options,
                                          core: core, storage: storage, verified: verified,
@@ -56,7 +56,7 @@ enum TorrentAdder {
             torrent.tick()
             return torrent  // the next 4 Hz snapshot shows it (restoring 1,000 need not build 1,000)
         }.flatMapErrorThrowing { error in
-            registry.checking[hash] = nil
+            registry.endCheck(hash)
             throw error
         }
     }

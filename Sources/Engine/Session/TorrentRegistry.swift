@@ -7,7 +7,8 @@ import TorrentCore
 final class TorrentRegistry: @unchecked Sendable {
     private(set) var torrents: [InfoHash: TorrentRuntime] = [:]
     private(set) var magnets: [InfoHash: MagnetTorrent] = [:]
-    /// Torrents being added whose data is still being checked.
+    /// Torrents being added whose data is still being checked; what their rows show changes
+    /// through `beginCheck`, `noteCheckProgress` and `endCheck`.
     var checking: [InfoHash: PendingCheck] = [:]
     /// The order in which torrents get download and seed slots.
     var queue = QueueOrder<InfoHash>()
@@ -16,6 +17,57 @@ final class TorrentRegistry: @unchecked Sendable {
     /// The second swarm of each hybrid torrent (BEP 52): its truncated v2 hash, mapped to the v1
     /// hash the torrent is kept under.
     private(set) var aliases: [InfoHash: InfoHash] = [:]
+    /// Torrents whose row may differ from the one last published (see `SnapshotRows`).
+    var changedRows: Set<InfoHash> = []
+    /// Torrents that tick: running ones, and resting ones until they are quiet (see
+    /// `TorrentRuntime.isQuiet`), so a queued torrent costs nothing per tick.
+    private(set) var awake: Set<InfoHash> = []
+
+    /// Notes that the row of `infoHash` must be built again for the next snapshot.
+    func noteRowChanged(_ infoHash: InfoHash) {
+        changedRows.insert(infoHash)
+    }
+
+    /// Lets a torrent tick again (its state changed); `lullQuiet` puts it back to rest.
+    func wake(_ infoHash: InfoHash) {
+        awake.insert(infoHash)
+    }
+
+    /// The awake torrents; those that are quiet now stop ticking until something wakes them.
+    func awakeTorrents() -> [TorrentRuntime] {
+        var found: [TorrentRuntime] = []
+        found.reserveCapacity(awake.count)
+        for hash in awake {
+            if let torrent = torrents[hash] { found.append(torrent) } else { awake.remove(hash) }
+        }
+        return found
+    }
+
+    /// Stops ticking those of `torrents` that are quiet now.
+    func lullQuiet(_ torrents: [TorrentRuntime]) {
+        for torrent in torrents where torrent.isQuiet { awake.remove(torrent.infoHash) }
+    }
+
+    /// Shows a torrent as being checked (or moved) from now on.
+    func beginCheck(_ pending: PendingCheck, for infoHash: InfoHash) {
+        checking[infoHash] = pending
+        noteRowChanged(infoHash)
+    }
+
+    /// A check's or a move's progress, 0…1.
+    func noteCheckProgress(_ infoHash: InfoHash, checked: Double? = nil, moved: Double? = nil) {
+        guard checking[infoHash] != nil else { return }
+        if let checked { checking[infoHash]?.progress = checked }
+        if let moved { checking[infoHash]?.moveProgress = moved }
+        noteRowChanged(infoHash)
+    }
+
+    /// The check is over (the torrent starts, or could not be added): returns what it gathered.
+    @discardableResult
+    func endCheck(_ infoHash: InfoHash) -> PendingCheck? {
+        noteRowChanged(infoHash)
+        return checking.removeValue(forKey: infoHash)
+    }
 
     /// Whether the session already has this info-hash in any form.
     func contains(_ infoHash: InfoHash) -> Bool {
@@ -49,12 +101,15 @@ final class TorrentRegistry: @unchecked Sendable {
 
     func insert(_ torrent: TorrentRuntime) {
         torrents[torrent.infoHash] = torrent
+        noteRowChanged(torrent.infoHash)
+        wake(torrent.infoHash)
         if let second = torrent.secondInfoHash { aliases[second] = torrent.infoHash }
         reserveQueuePlace(torrent.infoHash)
     }
 
     func insert(_ magnet: MagnetTorrent) {
         magnets[magnet.infoHash] = magnet
+        noteRowChanged(magnet.infoHash)
         if let second = magnet.secondInfoHash { aliases[second] = magnet.infoHash }
         reserveQueuePlace(magnet.infoHash)
     }
@@ -62,6 +117,8 @@ final class TorrentRegistry: @unchecked Sendable {
     func removeTorrent(_ infoHash: InfoHash) {
         if let second = torrents[infoHash]?.secondInfoHash, magnets[infoHash] == nil { aliases[second] = nil }
         torrents[infoHash] = nil
+        awake.remove(infoHash)
+        noteRowChanged(infoHash)
         // A torrent whose files are moving is back soon (see `TorrentRelocator`) and keeps its place.
         if magnets[infoHash] == nil && checking[infoHash] == nil { queue.remove(infoHash) }
     }
@@ -70,6 +127,7 @@ final class TorrentRegistry: @unchecked Sendable {
     func removeMagnet(_ infoHash: InfoHash) {
         if let second = magnets[infoHash]?.secondInfoHash, torrents[infoHash] == nil { aliases[second] = nil }
         magnets[infoHash] = nil
+        noteRowChanged(infoHash)
         if torrents[infoHash] == nil && checking[infoHash] == nil { queue.remove(infoHash) }
     }
 

@@ -17,9 +17,9 @@ enum TorrentRelocator {
         let options = torrent.currentOptions
         let registry = core.registry
         // Shown (and its queue place kept) while it is away.
-        registry.checking[hash] = PendingCheck(id: id, name: info.name, size: info.totalLength,
-                                               fileCount: info.files.count, directory: target, moveProgress: moveData ? 0 : nil,
-                                               remembered: SessionPersistence.remembered(torrent))
+        registry.beginCheck(PendingCheck(id: id, name: info.name, size: info.totalLength,
+                                         fileCount: info.files.count, directory: target, moveProgress: moveData ? 0 : nil,
+                                         remembered: SessionPersistence.remembered(torrent)), for: hash)
         registry.removeTorrent(hash)
         let loop = core.loop
         torrent.stop().whenComplete { _ in
@@ -30,7 +30,7 @@ enum TorrentRelocator {
                 return
             }
             let report: DataMover.Progress = { done, total in
-                loop.execute { registry.checking[hash]?.moveProgress = total == 0 ? 1 : Double(done) / Double(total) }
+                loop.execute { registry.noteCheckProgress(hash, moved: total == 0 ? 1 : Double(done) / Double(total)) }
             }
             core.diskPool.runIfActive(eventLoop: loop) {
                 try DataMover.move(info.layout, from: source, to: target, progress: report)
@@ -58,8 +58,7 @@ enum TorrentRelocator {
                                 in core: SessionCore) {
         let hash = metainfo.infoHash
         // Peers given while it was away are tried once it runs.
-        let waiting = (core.registry.checking[hash]?.peers ?? []).map { ($0, PeerSource.manual) }
-        core.registry.checking[hash] = nil
+        let waiting = (core.registry.endCheck(hash)?.peers ?? []).map { ($0, PeerSource.manual) }
         TorrentAdder.addTorrent(metainfo, downloadDirectory: folder, options: options, announce: false,
                                 peers: waiting, in: core)
             .whenFailure { error in

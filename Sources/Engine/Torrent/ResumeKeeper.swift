@@ -42,6 +42,9 @@ final class ResumeKeeper {
         syncIfDue()
     }
 
+    /// Nothing to flush or compact, and no job running: ticks have nothing to do.
+    var isSettled: Bool { !dirty && !syncing && !recorder.wantsSync }
+
     /// Once a second, whatever the torrent's state: pieces written while pausing still get flushed.
     func tick(now: SwarmInstant) {
         syncIfDue()

@@ -18,6 +18,7 @@ extension TorrentRuntime {
         let usable = endpoints.filter { !core.isOwnAddress($0) }
         if let swarmHash, swarmHash != infoHash { v2SwarmPeers.remember(usable) }
         swarm.add(usable, source: source, now: core.now)
+        core.registry.noteRowChanged(infoHash)  // peers known
         connectToCandidates()
     }
 

@@ -28,18 +28,26 @@ extension TorrentRuntime {
     /// The torrent's row for the front end; `queuePosition` when the caller knows it already.
     func snapshotRow(at now: SwarmInstant, queuePosition: Int? = nil) -> TorrentSnapshot {
         let position = queuePosition ?? core.registry.queue.position(of: infoHash) ?? 0
-        // Not running and no peers: the row changes only with the values that clear `restingRow`,
-        // and with these few kept by others.
-        let resting = !lifecycle.isRunning && swarm.count == 0 && webSeeds.isEmpty
-        if resting, var row = restingRow, row.piecesHave == picker.have.setCount,
-           row.bannedPeers == trust.banned.count, row.peersKnown == swarm.knownNotConnected,
-           row.swarmSeeds == tracker?.seeders, row.swarmLeechers == tracker?.leechers {
+        rowChangeNoted = false
+        if restingRowHolds, var row = restingRow {
             row.queuePosition = position
             return row
         }
         let row = buildRow(at: now, queuePosition: position)
-        restingRow = resting ? row : nil
+        restingRow = isResting ? row : nil
         return row
+    }
+
+    /// Not running and no peers: only the values that clear `restingRow` (and the few checked by
+    /// `restingRowHolds`) change the row, so snapshots need not visit it (see `SnapshotRows`).
+    var isResting: Bool { !lifecycle.isRunning && swarm.count == 0 && webSeeds.isEmpty }
+
+    /// Whether the row kept at rest is still the row: resting, and the values kept by others unchanged.
+    var restingRowHolds: Bool {
+        guard isResting, let row = restingRow else { return false }
+        return row.piecesHave == picker.have.setCount && row.bannedPeers == trust.banned.count
+            && row.peersKnown == swarm.knownNotConnected && row.swarmSeeds == tracker?.seeders
+            && row.swarmLeechers == tracker?.leechers
     }
 
     private func buildRow(at now: SwarmInstant, queuePosition: Int) -> TorrentSnapshot {

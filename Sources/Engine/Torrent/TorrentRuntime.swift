@@ -20,7 +20,13 @@ final class TorrentRuntime: @unchecked Sendable {
     var picker: PiecePicker
     let pipeline = RequestPipeline()
     let verifier: PieceVerifier
-    var lifecycle: TorrentLifecycle { didSet { restingRow = nil } }
+    var lifecycle: TorrentLifecycle {
+        didSet {
+            guard lifecycle != oldValue else { return }  // the queue re-activates every torrent
+            rowChanged()
+            core.registry.wake(infoHash)
+        }
+    }
     var swarm: SwarmPeers
     var assembly: PieceAssembly
     var trust = PeerTrust()
@@ -33,30 +39,30 @@ final class TorrentRuntime: @unchecked Sendable {
     /// Keeps the resume data; nil when the session keeps none.
     let resumeKeeper: ResumeKeeper?
 
-    private(set) var downloaded = 0 { didSet { restingRow = nil } }
-    private(set) var uploaded = 0 { didSet { restingRow = nil } }
+    private(set) var downloaded = 0 { didSet { rowChanged() } }
+    private(set) var uploaded = 0 { didSet { rowChanged() } }
     var downloadRate = TransferRate()
     var uploadRate = TransferRate()
-    var hashFailures = 0 { didSet { restingRow = nil } }
+    var hashFailures = 0 { didSet { rowChanged() } }
     /// Failed outgoing connection attempts by reason, for "why is it slow?" (a few reasons only).
     var connectionFailures: [String: Int] = [:]
-    var trackerMessage: String? { didSet { restingRow = nil } }
-    var ratioGoal: Double? { didSet { restingRow = nil } }
+    var trackerMessage: String? { didSet { rowChanged() } }
+    var ratioGoal: Double? { didSet { rowChanged() } }
     let earlierDownloadedBytes: Int
     let earlierUploadedBytes: Int
-    var filePriorities: [FilePriority] { didSet { restingRow = nil } }
-    var sequential: Bool { didSet { restingRow = nil } }
-    var labels: [String] { didSet { restingRow = nil } }
+    var filePriorities: [FilePriority] { didSet { rowChanged() } }
+    var sequential: Bool { didSet { rowChanged() } }
+    var labels: [String] { didSet { rowChanged() } }
     /// Seconds since 1970: when the torrent was first added, and when its wanted data was complete.
     let addedDate: Double
-    private(set) var doneDate: Double? { didSet { restingRow = nil } }
+    private(set) var doneDate: Double? { didSet { rowChanged() } }
     /// Bytes of the pieces the user wants, and of those still missing; kept up to date so
     /// snapshots need no scan.
-    private(set) var wantedBytes = 0 { didSet { restingRow = nil } }
-    private(set) var leftBytes = 0 { didSet { restingRow = nil } }
+    private(set) var wantedBytes = 0 { didSet { rowChanged() } }
+    private(set) var leftBytes = 0 { didSet { rowChanged() } }
     /// This torrent's own rate limits, when set.
-    var downloadLimit: TokenBucket? { didSet { restingRow = nil } }
-    var uploadLimit: TokenBucket? { didSet { restingRow = nil } }
+    var downloadLimit: TokenBucket? { didSet { rowChanged() } }
+    var uploadLimit: TokenBucket? { didSet { rowChanged() } }
     let tracker: TrackerAnnouncer?
     /// HTTP mirrors from the torrent's `url-list` or the magnet's `ws=` (BEP 19).
     let webSeeds: [WebSeed]
@@ -65,6 +71,25 @@ final class TorrentRuntime: @unchecked Sendable {
     /// The row last built while the torrent rested (see `snapshotRow`); cleared whenever a value
     /// in it changes, so a session of 1,000 queued torrents need not rebuild 1,000 rows at 4 Hz.
     var restingRow: TorrentSnapshot?
+
+    /// Whether the registry already knows that the row changed since it was last built.
+    var rowChangeNoted = false
+
+    /// A value shown in the torrent's row changed: the next snapshot builds it again (noted once
+    /// per publication, as byte counters change it per block).
+    func rowChanged() {
+        restingRow = nil
+        guard !rowChangeNoted else { return }
+        rowChangeNoted = true
+        core.registry.noteRowChanged(infoHash)
+    }
+
+    /// Nothing to do until its state changes: not running, no peers, nothing on its way to the
+    /// disk or the resume data; such a torrent stops ticking (see `TorrentRegistry.awake`).
+    var isQuiet: Bool {
+        !lifecycle.isRunning && swarm.count == 0 && assembly.piecesVerifying == 0 && badBlocks.pendingCount == 0
+            && resumeKeeper?.isSettled != false
+    }
 
     init(metainfo: Metainfo, downloadRoot: String, options: TorrentOptions, core: SessionCore,
          storage: any TorrentStorage, verified: Bitfield, resumeIsCurrent: Bool = false) {

@@ -5,6 +5,9 @@
 public struct QueueOrder<ID: Hashable & Sendable>: Sendable {
     public private(set) var ids: [ID] = []
     private var positions: [ID: Int] = [:]
+    /// Counts removals and moves (not appends): while it stands still, every id keeps its
+    /// position and new ones only join at the end, so a list built in queue order stays valid.
+    public private(set) var reorders = 0
 
     public init(_ ids: [ID] = []) {
         for id in ids { append(id) }
@@ -21,6 +24,7 @@ public struct QueueOrder<ID: Hashable & Sendable>: Sendable {
 
     public mutating func remove(_ id: ID) {
         guard let index = positions.removeValue(forKey: id) else { return }
+        reorders += 1
         ids.remove(at: index)
         renumber(from: index, through: ids.count - 1)
     }
@@ -42,6 +46,7 @@ public struct QueueOrder<ID: Hashable & Sendable>: Sendable {
         case .bottom: target = ids.count - 1
         }
         guard ids.indices.contains(target), target != index else { return false }
+        reorders += 1
         ids.remove(at: index)
         ids.insert(id, at: target)
         renumber(from: min(index, target), through: max(index, target))
