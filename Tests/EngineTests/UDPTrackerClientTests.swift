@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import TestSupport
 import TorrentCore
 import WireProtocol
 
@@ -80,7 +81,9 @@ private enum Reply {
     }
 }
 
-@Suite struct TrackerUDPClientTests {
+/// `.blockingAllowed`: these tests time retransmissions in hundreds of milliseconds, and on the 2-thread
+/// cooperative pool of a loaded test run a resumption alone took over 20 s.
+@Suite(.blockingAllowed) struct TrackerUDPClientTests {
     private static let request = AnnounceRequest(infoHash: InfoHash(bytes: Array(1...20))!,
                                                  peerID: Array("-RL0001-udpudpudpudp".utf8), port: 6881, left: 5)
 
