@@ -441,6 +441,15 @@ private extension [PeerAction] {
         #expect(session.nextUpload() == nil)
     }
 
+    /// Found by the peer-session fuzz target: requests queued from a peer that never said it was
+    /// interested must go too when it says it is not.
+    @Test func notInterestedClearsTheQueueOfAPeerThatNeverSaidInterested() {
+        var session = makeSession()
+        session.queueUploads([block(1, 0)])
+        #expect(session.feed(.notInterested).isEmpty, "no slot to free")
+        #expect(session.queuedUploads == 0)
+    }
+
     @Test func chokingThePeerRejectsWhatItQueued() {
         var session = makeSession()
         session.queueUploads([block(1, 0), block(1, 1)])

@@ -153,10 +153,12 @@ public struct PeerSession: Sendable {
             peerInterested = true
             return [.becameInterested]
         case .notInterested:
-            guard peerInterested else { return [] }
+            // The queue goes either way (requests may be queued from a peer that never said it was
+            // interested); only a change of mind frees an upload slot.
+            let wasInterested = peerInterested
             peerInterested = false
             clearUploadQueue()
-            return [.lostInterest]
+            return wasInterested ? [.lostInterest] : []
         case .have(let piece):
             guard piece.value < pieceCount else {
                 return [.disconnect(reason: "have for piece \(piece) out of range 0..<\(pieceCount)")]
