@@ -14,6 +14,7 @@ import os
 import socket
 import ssl
 import struct
+import sys
 import subprocess
 import tempfile
 import threading
@@ -22,8 +23,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MAGIC = 0x41727101980
 
 
+_log_lock = threading.Lock()
+
+
 def log(line):
-    print(line, flush=True)
+    # One write per line under a lock: print() writes the text and the newline separately,
+    # so two threads logging at once could run their lines together.
+    with _log_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def compact(peers):

@@ -13,12 +13,20 @@ interest (`interested`, `not interested`).
 import argparse
 import socket
 import struct
+import sys
 import threading
 import time
 
 
+_log_lock = threading.Lock()
+
+
 def log(line):
-    print(line, flush=True)
+    # One write per line under a lock: print() writes the text and the newline separately,
+    # so two threads logging at once could run their lines together.
+    with _log_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def read_exactly(sock, count):

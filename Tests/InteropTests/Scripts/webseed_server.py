@@ -27,7 +27,12 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def report(self, status, detail=""):
-        print(f"GET {self.path} {self.headers.get('Range', '-')} from {self.client_address[0]} -> {status} {detail}".rstrip(), flush=True)
+        line = f"GET {self.path} {self.headers.get('Range', '-')} from {self.client_address[0]} -> {status} {detail}".rstrip()
+        # One write per line under the lock: print() writes the newline separately, so two handler
+        # threads could run their lines together.
+        with Handler.lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
 
     def reply(self, status, body=b"", headers=(), short=False):
         self.send_response(status)
