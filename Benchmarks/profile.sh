@@ -2,6 +2,8 @@
 # Where a download's CPU goes: rill fetches SIZE_MB (default 1024) from one libtorrent seeder on
 # loopback, once under `perf record` (top symbols, kernel and user) and once under `strace -c -f`
 # (system calls per MiB). Needs linux-perf, strace, python3-libtorrent.
+# PIECE_SIZE=16k (or 1M, …) sets the torrent's piece size (default: rill create's choice);
+# PERF_DATA=path keeps the perf recording there (for `perf report -i path`).
 #
 #   Benchmarks/profile.sh [SIZE_MB] [RILL_BINARY]      (default: the release build in .build-release)
 set -euo pipefail
@@ -13,7 +15,7 @@ work=$(mktemp -d /tmp/rill-profile.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/seed"
 head -c $((size_mb << 20)) /dev/urandom > "$work/seed/payload.bin"
-"$rill" create "$work/seed/payload.bin" -o "$work/payload.torrent" --no-date >/dev/null
+"$rill" create "$work/seed/payload.bin" -o "$work/payload.torrent" --no-date ${PIECE_SIZE:+--piece-size "$PIECE_SIZE"} >/dev/null
 /usr/bin/python3 "$lt_tool" seed "$work/payload.torrent" "$work/seed" --seed-mode --listen 127.0.0.2:0 \
     --seconds 3600 > "$work/seeder.log" 2>&1 &
 for _ in $(seq 1 300); do grep -q ready "$work/seeder.log" && break; sleep 0.2; done
@@ -30,6 +32,7 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 download perf record -F 2000 -g -o "$work/perf.data" --
 echo "== top symbols (self, all threads)"
 perf report -i "$work/perf.data" --no-children -g none --sort dso,sym --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -40 || true
+[[ -z ${PERF_DATA:-} ]] || cp "$work/perf.data" "$PERF_DATA"
 echo "== by thread"
 perf report -i "$work/perf.data" --no-children -g none --sort comm --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -10 || true
 download /usr/bin/time -f "CPU: %U s user, %S s sys, %e s wall, %M KiB peak" -o "$work/time.txt" --

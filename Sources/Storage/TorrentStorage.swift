@@ -14,8 +14,9 @@ public protocol TorrentStorage: Sendable {
     func write(piece: Int, offset: Int, from buffer: UnsafeRawBufferPointer) throws(StorageError)
 
     /// Stores consecutive whole pieces, `first` and on, one buffer each: a storage may write them
-    /// in one go (small pieces otherwise cost a write call each).
-    func write(pieces first: Int, _ buffers: [UnsafeRawBufferPointer]) throws(StorageError)
+    /// in one go (small pieces otherwise cost a write call each). `stored` counts the pieces, from
+    /// `first`, that are whole on disk; after a throw it says which pieces the failure spared.
+    func write(pieces first: Int, _ buffers: [UnsafeRawBufferPointer], stored: inout Int) throws(StorageError)
 
     /// Makes every write that returned before this call durable (it survives a crash of the
     /// machine, not just of the process). Resume data claims a piece only after this.
@@ -24,8 +25,18 @@ public protocol TorrentStorage: Sendable {
 
 extension TorrentStorage {
     /// One write per piece.
+    public func write(pieces first: Int, _ buffers: [UnsafeRawBufferPointer], stored: inout Int) throws(StorageError) {
+        stored = 0
+        for (index, buffer) in buffers.enumerated() {
+            try write(piece: first + index, offset: 0, from: buffer)
+            stored += 1
+        }
+    }
+
+    /// Stores consecutive whole pieces, `first` and on, one buffer each (see `write(pieces:_:stored:)`).
     public func write(pieces first: Int, _ buffers: [UnsafeRawBufferPointer]) throws(StorageError) {
-        for (index, buffer) in buffers.enumerated() { try write(piece: first + index, offset: 0, from: buffer) }
+        var stored = 0
+        try write(pieces: first, buffers, stored: &stored)
     }
 
     /// `length` bytes starting `offset` bytes into `piece`.

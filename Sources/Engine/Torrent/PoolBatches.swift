@@ -34,8 +34,14 @@ final class PoolBatches<Item: Sendable>: Sendable {
     }
 
     func add(_ item: Item) {
+        add(contentsOf: CollectionOfOne(item))
+    }
+
+    /// Adds `items` with one lock and at most one new job.
+    func add(contentsOf items: some Collection<Item>) {
+        guard !items.isEmpty else { return }
         let start = state.withLockedValue { state -> Bool in
-            state.waiting.append(item)
+            state.waiting.append(contentsOf: items)
             guard state.jobs < maxJobs else { return false }
             state.jobs += 1
             return true

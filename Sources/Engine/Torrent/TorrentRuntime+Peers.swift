@@ -231,6 +231,20 @@ extension TorrentRuntime {
         carry(actions, for: peer)
     }
 
+    /// `fillAllRequests` once the tasks already waiting on the loop have run: pieces verified
+    /// together (a batch from the disk pool) then cost one refill, and their `have`s one write per
+    /// peer, instead of one each.
+    func fillAllRequestsSoon() {
+        guard !refillPending else { return }
+        refillPending = true
+        core.loop.execute { [self] in
+            refillPending = false
+            fillAllRequests()
+            // The haves go out even when no request may (the last piece, a full assembly).
+            for peer in swarm.values { peer.flush() }
+        }
+    }
+
     func fillAllRequests() {
         guard mayRequest else { return }
         for peer in swarm.values {

@@ -67,7 +67,7 @@ extension TorrentRuntime {
                 picker.pieceFailed(PieceIndex(checked: piece))
                 handle(.fail("disk pool stopped: \(error)"))
             }
-            fillAllRequests()
+            fillAllRequestsSoon()
         }
     }
 

@@ -71,6 +71,8 @@ final class TorrentRuntime: @unchecked Sendable {
     /// The row last built while the torrent rested (see `snapshotRow`); cleared whenever a value
     /// in it changes, so a session of 1,000 queued torrents need not rebuild 1,000 rows at 4 Hz.
     var restingRow: TorrentSnapshot?
+    /// A refill of every peer's requests is queued on the loop (`fillAllRequestsSoon`).
+    var refillPending = false
 
     /// Whether the registry already knows that the row changed since it was last built.
     var rowChangeNoted = false
