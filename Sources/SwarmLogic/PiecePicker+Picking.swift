@@ -123,7 +123,16 @@ extension PiecePicker {
                 open[byteIndex / extentBytes] = true
             }
         }
-        for byteIndex in offered.indices {
+        var byteIndex = -1
+        while byteIndex + 1 < offered.count {
+            byteIndex += 1
+            // Eight bytes at a time past what there is nothing to take from (most of a bitfield
+            // late in a download, or of a peer that has little).
+            if byteIndex & 7 == 0, byteIndex + 8 <= offered.count,
+               Self.word(offered, byteIndex) & ~Self.word(had, byteIndex) & ~Self.word(started, byteIndex) == 0 {
+                byteIndex += 7
+                continue
+            }
             let byte = offered[byteIndex] & ~had[byteIndex] & ~started[byteIndex]
             guard byte != 0 else { continue }
             for bit in 0..<8 where byte & (0x80 >> UInt8(bit)) != 0 {
@@ -145,6 +154,12 @@ extension PiecePicker {
             }
         }
         return best
+    }
+
+    /// Bytes `index..<index + 8` of `bytes` as one word (any byte order: only tested against zero).
+    @inline(__always)
+    static func word(_ bytes: [UInt8], _ index: Int) -> UInt64 {
+        bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index, as: UInt64.self) }
     }
 
     /// A well-spread hash of `piece` under `seed` (SplitMix64), so one random draw orders every piece.
