@@ -8,8 +8,9 @@ import WireProtocol
 /// torrent that owns it (for incoming peers, once their handshake names the torrent).
 ///
 /// Two transports share the port number: TCP and, unless turned off, uTP (one UDP socket).
-/// Dialling follows `TransportMemory`: what worked with the peer before, else uTP first and TCP
-/// when the SYN gets no answer within 1 s (libtorrent waits about 3 s). Loop-confined.
+/// Dialling follows `TransportMemory`: what worked with the peer before; for a peer not known to
+/// speak one of them, uTP with a short head start and then TCP alongside it (`TransportRace`).
+/// Loop-confined.
 final class ConnectionManager: @unchecked Sendable {
     private unowned let core: SessionCore
     private let transport: any PeerTransport
@@ -137,7 +138,7 @@ final class ConnectionManager: @unchecked Sendable {
         let connection = PeerConnection(key: makeKey(), endpoint: endpoint, direction: .outgoing, source: source,
                                         owner: owner, swarmHash: swarmHash, context: core)
         let order = transports.order(for: endpoint, utpAvailable: utpSocket != nil)
-        attempt(order[...], connection: connection, encrypted: encrypted) { [self] result in
+        let finished: (Result<TransportKind, Error>) -> Void = { [self] result in
             halfOpen -= 1
             switch result {
             case .success(let kind):
@@ -151,7 +152,25 @@ final class ConnectionManager: @unchecked Sendable {
                 owner.connectionFailed(endpoint, reason: NetworkErrorText.describe(error))
             }
         }
+        if order == [.utp, .tcp], !transports.knows(endpoint), let utp {
+            TransportRace(endpoint: endpoint, waiting: { connection.state == .connecting }, utp: utp, tcp: transport, loop: core.loop,
+                          headStart: Self.utpHeadStart,
+                          install: { [self] channel, kind in
+                              connection.isUTP = kind == .utp
+                              try addHandlers(to: channel, connection: connection,
+                                              encryptFor: encrypted ? connection.swarmHash : nil)
+                          },
+                          log: { [core] line in core.log.debug("\(line)") },
+                          done: finished).start()
+        } else {
+            attempt(order[...], connection: connection, encrypted: encrypted, done: finished)
+        }
     }
+
+    /// How long a new peer's uTP connection has before TCP is dialled alongside it. A peer that
+    /// speaks only TCP (rtorrent, aria2, a client with uTP off) waited out uTP's 1 s SYN timeout
+    /// before: a GiB from one such seeder took 2.83 s instead of 1.82 s.
+    static let utpHeadStart = TimeAmount.milliseconds(250)
 
     /// Tries each transport in turn until one connects.
     private func attempt(_ order: ArraySlice<TransportKind>, connection: PeerConnection, encrypted: Bool,

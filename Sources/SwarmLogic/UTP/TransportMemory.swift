@@ -31,6 +31,11 @@ public struct TransportMemory: Sendable {
         }
     }
 
+    /// True when a transport worked with `endpoint`, or the swarm said which one it speaks.
+    public func knows(_ endpoint: PeerEndpoint) -> Bool {
+        worked[endpoint] != nil || heard[endpoint] != nil
+    }
+
     /// A connection over `kind` succeeded.
     public mutating func worked(_ kind: TransportKind, for endpoint: PeerEndpoint) {
         if worked.count >= Self.capacity { worked.removeAll() }
