@@ -217,6 +217,9 @@ final class TorrentRuntime: @unchecked Sendable {
             swarm.retryAll(now: core.now)
             connectToCandidates()
             fillWebSeeds()
+            // The first announce now, not at the session's next tick (up to 1 s, and 2 s after
+            // the session starts): most peers come from it.
+            tracker?.tick(self)
         case .saveResume:
             saveResume()
         case .queueChanged:
