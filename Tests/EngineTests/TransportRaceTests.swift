@@ -97,12 +97,12 @@ import TorrentCore
         // The uTP SYN is still unanswered: TCP did not wait for it to give up.
         #expect(try result.get() == .tcp)
         #expect(installed.withLockedValue { $0 } == [.tcp], "one pipeline, on the TCP channel")
-        try await Task.sleep(for: .milliseconds(50))
+        try await loop.submit {}.get()  // after whatever the loop does next with the channel
         #expect(activations.withLockedValue { $0 } == 1, "the pipeline hears once that the channel is active")
         #expect(utp.dialCount == 1 && tcp.dialCount == 1)
         // uTP giving up afterwards changes nothing (no second report: the continuation would trap).
         utp.refuse()
-        try await Task.sleep(for: .milliseconds(50))
+        try await loop.submit {}.get()  // the refusal's callbacks have run
         #expect(installed.withLockedValue { $0 } == [.tcp])
         try await server.close()
         try await group.shutdownGracefully()
@@ -117,7 +117,8 @@ import TorrentCore
         let result = try await race(to: endpoint, utp: utp, tcp: tcp, loop: loop, installed: installed)
         #expect(try result.get() == .tcp)
         #expect(tcp.dialCount == 1, "TCP dialled once, not again when the head start ends")
-        try await Task.sleep(for: .milliseconds(400))
+        // A loop timer set after the race's 250 ms head start fires after it.
+        try await loop.scheduleTask(in: .milliseconds(300)) {}.futureResult.get()
         #expect(tcp.dialCount == 1)
         try await server.close()
         try await group.shutdownGracefully()
