@@ -60,7 +60,7 @@ struct PieceVerifier: Sendable {
                                        process: { Self.write($0, to: storage, recorder: recorder) }, abandon: abandon)
         self.writing = writing
         let staging = WriteStaging<Job>(flushBytes: Self.batchBytes, delay: Self.stagingDelay, size: { $0.data.count },
-                                        forward: { jobs in for job in jobs { writing.add(job) } })
+                                        forward: { writing.add(contentsOf: $0) })
         self.staging = staging
         hashing = PoolBatches<Job>(pool: pool, maxJobs: hashThreads, maxBatchBytes: Self.batchBytes,
                                    size: { $0.data.count }, process: { jobs in
