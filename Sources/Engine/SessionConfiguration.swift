@@ -68,12 +68,20 @@ public struct SessionConfiguration: Sendable {
     /// created or sized (false when every piece is already there). Files by default; tests
     /// inject memory or a failing disk.
     public var makeStorage: StorageFactory = SessionConfiguration.fileStorage
+    /// Threads that hash a torrent's data when it is added or rechecked (default: one per core).
+    public var checkThreads = PieceHasher.defaultThreads
 
     public init() {}
 
     /// Where a torrent's bytes live: `FileStorage` below the download folder, written with O_DIRECT
     /// where the file system allows it.
     public static let fileStorage: StorageFactory = fileStorage(directWrites: true)
+
+    /// `FileStorage` below the download folder that only reads: it creates, sizes and writes no
+    /// file (for checking data in place, as `rill check` does).
+    public static let readOnlyFileStorage: StorageFactory = { layout, root, _ in
+        try FileStorage(root: root, layout: layout, mode: .readOnly, directWrites: false)
+    }
 
     /// `FileStorage` below the download folder; `directWrites` false keeps every write in the page cache.
     public static func fileStorage(directWrites: Bool) -> StorageFactory {
@@ -101,6 +109,8 @@ struct TorrentOptions: Sendable {
     var uploadRateLimit: Int?
     /// Trust resume data instead of rehashing when the files are unchanged.
     var useResumeData = true
+    /// Hash the data even when resume data would answer, and save what the hashing finds.
+    var hashEvenWithResumeData = false
     /// Stop seeding once uploaded / downloaded reaches this ratio; nil seeds without a goal.
     var ratioGoal: Double?
     /// Add the torrent paused.

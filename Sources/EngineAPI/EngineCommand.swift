@@ -64,6 +64,9 @@ public struct AddOptions: Sendable, Equatable {
     public var sequential = false
     /// Add the torrent paused.
     public var startPaused = false
+    /// Trust saved resume data while the files are unchanged; false hashes every piece anyway
+    /// (and saves what that finds), the way `rill check` does without `--use-resume`.
+    public var trustResumeData = true
     /// For a magnet link without `so=`: pause once the file list is known, so the user picks
     /// files before any data moves (what a full-screen client wants; headless commands do not).
     public var pauseForFileChoice = false

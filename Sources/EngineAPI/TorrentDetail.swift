@@ -14,6 +14,9 @@ public struct TorrentDetail: Sendable {
     public var creationDate: Double?
     /// Why the download is slow (or not moving), for the diagnostics view.
     public var diagnosis: TorrentDiagnosis?
+    /// What the last check of the data on disk found (when adding it, or a recheck); nil while
+    /// none has run, and from engines that do not say.
+    public var dataCheck: DataCheck?
 
     public init(id: TorrentID, peers: [PeerSnapshot], files: [FileSnapshot], trackers: [TrackerSnapshot], pieces: PieceMap,
                 magnetLink: String? = nil, comment: String? = nil, creator: String? = nil, creationDate: Double? = nil) {

@@ -1,17 +1,23 @@
 import ArgumentParser
+import Engine
+import EngineAPI
 import Foundation
-import Storage
+import Logging
 import TorrentCore
 
-/// `rill check`: verifies data on disk against a torrent's piece hashes.
-struct CheckCommand: RillCommand {
+/// `rill check`: verifies data on disk against a torrent's piece hashes. Like every front end it
+/// drives an engine only through the `TorrentEngine` facade: it adds the torrent paused to a
+/// session that neither listens for nor dials peers and opens the files read-only, waits for the
+/// check, and reads the result from the torrent's detail.
+struct CheckCommand: AsyncRillCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Verify downloaded data against a torrent.",
         discussion: """
             Hashes every piece of the torrent's files below DIR on all cores and reports how \
             many are good. Exit status: 0 when every piece is good, 2 when pieces are missing \
-            or damaged, 1 on an error (such as an unreadable torrent).
+            or damaged, 1 on an error (such as an unreadable torrent). It creates and changes \
+            no file below DIR.
 
             The result is saved as resume data (in $RILL_HOME/resume, default \
             ~/.local/share/rill/resume) so a later start need not hash again; --use-resume \
@@ -44,7 +50,23 @@ struct CheckCommand: RillCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
-    func execute() throws {
+    /// An engine for checking only: no listening beyond an unused loopback port, no trackers,
+    /// DHT, LSD or uTP, files opened read-only.
+    func sessionConfiguration() -> SessionConfiguration {
+        var configuration = SessionConfiguration()
+        configuration.listenHost = "127.0.0.1"
+        configuration.listenPort = 0
+        configuration.useTrackers = false
+        configuration.dht.enabled = false
+        configuration.localDiscovery = false
+        configuration.useUTP = false
+        configuration.resumeFolder = noResume ? nil : RillPaths.resumeFolder
+        configuration.makeStorage = SessionConfiguration.readOnlyFileStorage
+        if let threads { configuration.checkThreads = threads }
+        return configuration
+    }
+
+    func execute() async throws {
         let bytes = try readFileBytes(torrent, what: "torrent file")
         let meta: Metainfo
         do {
@@ -56,30 +78,25 @@ struct CheckCommand: RillCommand {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isFolder), isFolder.boolValue else {
             throw CLIError("the download folder '\(dir)' does not exist")
         }
-        let info = meta.info
-        let store = noResume ? nil : ResumeStore(folder: RillPaths.resumeFolder)
-        if let store, !useResume {
-            // A plain check always hashes; it still refreshes the resume data afterwards.
-            try? store.remove(for: info.infoHash)
-        }
-
-        let progress = ProgressLine("checking")
-        let result: DataChecker.Result
+        var logger = Logger(label: "rill") { label in StreamLogHandler.standardError(label: label) }
+        logger.logLevel = .error
+        let engine: any TorrentEngine = try await Session(configuration: sessionConfiguration(), logger: logger)
+        let id = TorrentID(meta.info)
+        // A plain check always hashes (and refreshes the resume data afterwards).
+        var options = AddOptions(seedWhenComplete: false, startPaused: true)
+        options.trustResumeData = useResume
+        engine.perform(.add(.torrentData(bytes), directory: dir, options: options))
+        let detail: TorrentDetail
         do {
-            result = try DataChecker.check(info: info, root: dir, resume: store,
-                                           threads: threads ?? PieceHasher.defaultThreads) { done, total in
-                progress.update(done: done, total: total)
-            }
+            detail = try await waitForTheCheck(of: id, in: engine)
         } catch {
-            progress.finish()
-            throw CLIError(String(describing: error))
+            await engine.close()
+            throw error
         }
-        progress.finish()
-        if let error = result.resumeSaveError {
-            Console.printError("rill: warning: could not save resume data: \(error)")
-        }
+        await engine.close()
+        guard let check = detail.dataCheck else { throw CLIError("the engine did not report the check") }
 
-        let report = CheckReport(info: info, result: result)
+        let report = CheckReport(info: meta.info, check: check, pieces: detail.pieces)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -88,6 +105,44 @@ struct CheckCommand: RillCommand {
             print(report.text(name: meta.name))
         }
         if report.valid != report.total { throw RillExit.incomplete }
+    }
+
+    /// Follows the torrent's row until its check is over, with a progress line on a terminal and
+    /// the engine's warnings on standard error; returns the torrent's detail afterwards.
+    private func waitForTheCheck(of id: TorrentID, in engine: any TorrentEngine) async throws -> TorrentDetail {
+        let progress = ProgressLine("checking")
+        let signals = SignalWatcher()
+        defer { progress.finish() }
+        while true {
+            for event in engine.drainEvents() {
+                switch event {
+                case .commandFailed(let about, let reason) where about == nil || about == id:
+                    throw CLIError(reason)
+                case .failed(let about, let reason) where about == id:
+                    throw CLIError(reason)
+                case .notice(let about, let text) where about == id:
+                    progress.finish()
+                    Console.printError("rill: warning: \(text)")
+                default:
+                    break
+                }
+            }
+            if signals.received { throw ExitCode(130) }
+            if let row = engine.torrent(id) {
+                if case .checking(let fraction) = row.phase {
+                    progress.update(done: Int(fraction * Double(row.pieceCount)), total: row.pieceCount)
+                } else if let detail = await engine.details(for: [id]).first, detail.dataCheck != nil {
+                    progress.update(done: row.pieceCount, total: row.pieceCount)
+                    // Warnings recorded with the result (resume data not saved) come with it.
+                    for case .notice(let about, let text) in engine.drainEvents() where about == id {
+                        progress.finish()
+                        Console.printError("rill: warning: \(text)")
+                    }
+                    return detail
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 }
 
@@ -114,20 +169,21 @@ struct CheckReport: Encodable {
         case incompleteFiles = "incomplete_files", fromResume = "from_resume", recovered
     }
 
-    init(info: TorrentInfo, result: DataChecker.Result) {
-        let verified = result.verified
+    init(info: TorrentInfo, check: DataCheck, pieces: PieceMap) {
+        let have = PieceMap.State.have.rawValue
+        let good = { (piece: Int) in piece < pieces.states.count && pieces.states[piece] == have }
         infoHash = info.infoHash.hex
-        valid = verified.setCount
+        valid = (0..<info.pieceCount).filter(good).count
         total = info.pieceCount
-        badPieces = (0..<info.pieceCount).filter { !verified[$0] }
-        fromResume = result.fromResume
-        recovered = result.recovered
+        badPieces = (0..<info.pieceCount).filter { !good($0) }
+        fromResume = check.source != .hashed
+        recovered = check.source == .recoveredResumeData
         incompleteFiles = info.files.indices.compactMap { index in
             let file = info.files[index]
             let pieces = info.layout.pieces(ofFile: index)
             guard !file.isPadding, !pieces.isEmpty else { return nil }
-            let good = pieces.filter { verified[$0] }.count
-            return good == pieces.count ? nil : FileState(path: file.displayPath, validPieces: good, pieces: pieces.count)
+            let valid = pieces.filter(good).count
+            return valid == pieces.count ? nil : FileState(path: file.displayPath, validPieces: valid, pieces: pieces.count)
         }
     }
 

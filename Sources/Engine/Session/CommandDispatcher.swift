@@ -198,6 +198,7 @@ struct CommandDispatcher: Sendable {
         torrentOptions.seedWhenComplete = options.seedWhenComplete
         torrentOptions.sequential = options.sequential
         torrentOptions.startPaused = options.startPaused
+        torrentOptions.hashEvenWithResumeData = !options.trustResumeData
         torrentOptions.ratioGoal = options.ratioGoal.flatMap { $0 > 0 ? $0 : nil }
         torrentOptions.downloadRateLimit = options.downloadRateLimit.flatMap { $0 > 0 ? $0 : nil }
         torrentOptions.uploadRateLimit = options.uploadRateLimit.flatMap { $0 > 0 ? $0 : nil }

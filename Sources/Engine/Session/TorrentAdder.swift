@@ -26,26 +26,36 @@ enum TorrentAdder {
         let report: PieceHasher.Progress = { done, total in
             loop.execute { registry.noteCheckProgress(hash, checked: total == 0 ? 1 : Double(done) / Double(total)) }
         }
-        let resume = options.useResumeData ? core.resumeStore : nil
+        let resume = options.useResumeData || options.hashEvenWithResumeData ? core.resumeStore : nil
+        let forgetResume = options.hashEvenWithResumeData
         let makeStorage = core.configuration.makeStorage
-        let prepared = core.diskPool.runIfActive(eventLoop: loop) { () throws -> (any TorrentStorage, Bitfield, Bool) in
+        let threads = core.configuration.checkThreads
+        let prepared = core.diskPool.runIfActive(eventLoop: loop) { () throws -> (any TorrentStorage, DataChecker.Result) in
+            // Hashing regardless: what was saved goes first, and the check saves what it finds.
+            if forgetResume, let resume { try? resume.remove(for: hash) }
             let result = try DataChecker.check(info: info, root: downloadDirectory, resume: resume,
-                                               threads: PieceHasher.defaultThreads, progress: report)
+                                               threads: threads, progress: report)
             let storage = try makeStorage(info.layout, downloadDirectory, !result.verified.isComplete)
-            // The check read or wrote exactly this resume data.
-            return (storage, result.verified, resume != nil && result.resumeSaveError == nil)
+            return (storage, result)
         }
-        return prepared.flatMapThrowing { storage, verified, resumeIsCurrent in
+        return prepared.flatMapThrowing { storage, result in
+            let verified = result.verified
+            // The check read or wrote exactly this resume data.
+            let resumeIsCurrent = resume != nil && result.resumeSaveError == nil
             let pending = registry.endCheck(hash)
             let peers = peers + (pending?.peers ?? []).map { ($0, PeerSource.manual) }
             let waiting = pending?.commands ?? []
             if registry.torrents[hash] != nil { throw SessionError.duplicateTorrent(hash) }
             let torrent = TorrentRuntime(metainfo: metainfo, downloadRoot: downloadDirectory, options: options,
                                          core: core, storage: storage, verified: verified,
-                                         resumeIsCurrent: resumeIsCurrent)
+                                         resumeIsCurrent: resumeIsCurrent, dataCheck: DataCheck(result))
             registry.insert(torrent)
             core.persistence.rememberTorrentFile(metainfo, core: core)
             if announce { core.recordEvent(.added(torrent.id, name: info.name)) }
+            if let error = result.resumeSaveError {
+                core.log.warning("\(info.name): could not save resume data: \(error)")
+                core.recordEvent(.notice(torrent.id, "could not save resume data: \(error)"))
+            }
             core.discoveryTorrentAdded(torrent)
             core.queueChanged()
             var bySource: [PeerSource: [PeerEndpoint]] = [:]
@@ -93,5 +103,13 @@ enum TorrentAdder {
         var out = [FilePriority](repeating: .skip, count: fileCount)
         for index in selected where index >= 0 && index < fileCount { out[index] = .normal }
         return out
+    }
+}
+
+extension DataCheck {
+    /// The facade's account of a storage check.
+    init(_ result: DataChecker.Result) {
+        let source: Source = result.recovered ? .recoveredResumeData : result.fromResume ? .resumeData : .hashed
+        self.init(validPieces: result.verified.setCount, pieceCount: result.verified.count, source: source)
     }
 }

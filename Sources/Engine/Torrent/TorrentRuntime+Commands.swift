@@ -60,14 +60,17 @@ extension TorrentRuntime {
         let info = self.info
         let root = downloadRoot
         let loop = core.loop
+        let threads = core.configuration.checkThreads
         let report: PieceHasher.Progress = { [self] done, total in
             loop.execute { self.handle(.recheckProgress(total == 0 ? 1 : Double(done) / Double(total))) }
         }
         core.diskPool.runIfActive(eventLoop: loop) {
-            try DataChecker.check(info: info, root: root, resume: nil, progress: report).verified
+            try DataChecker.check(info: info, root: root, resume: nil, threads: threads, progress: report)
         }.assumeIsolated().whenComplete { [self] result in
             switch result {
-            case .success(let verified):
+            case .success(let checked):
+                let verified = checked.verified
+                dataCheck = DataCheck(checked)
                 picker = Self.makePicker(info: info, filePriorities: filePriorities, sequential: sequential,
                                          verified: verified)
                 for seed in webSeeds { picker.peerHasAll(seed.key) }

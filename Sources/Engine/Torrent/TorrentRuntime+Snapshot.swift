@@ -139,6 +139,7 @@ extension TorrentRuntime {
                                    magnetLink: metainfo.magnetLink.description, comment: metainfo.comment,
                                    creator: metainfo.createdBy, creationDate: metainfo.creationDate.map(Double.init))
         detail.diagnosis = diagnosis(at: now, trackers: trackers)
+        detail.dataCheck = dataCheck
         return detail
     }
 

@@ -44,6 +44,8 @@ final class TorrentRuntime: @unchecked Sendable {
     var downloadRate = TransferRate()
     var uploadRate = TransferRate()
     var hashFailures = 0 { didSet { rowChanged() } }
+    /// What the last check of the data on disk found (on adding, or a recheck).
+    var dataCheck: DataCheck?
     /// Failed outgoing connection attempts by reason, for "why is it slow?" (a few reasons only).
     var connectionFailures: [String: Int] = [:]
     var trackerMessage: String? { didSet { rowChanged() } }
@@ -94,8 +96,10 @@ final class TorrentRuntime: @unchecked Sendable {
     }
 
     init(metainfo: Metainfo, downloadRoot: String, options: TorrentOptions, core: SessionCore,
-         storage: any TorrentStorage, verified: Bitfield, resumeIsCurrent: Bool = false) {
+         storage: any TorrentStorage, verified: Bitfield, resumeIsCurrent: Bool = false,
+         dataCheck: DataCheck? = nil) {
         self.metainfo = metainfo
+        self.dataCheck = dataCheck
         self.info = metainfo.info
         self.downloadRoot = downloadRoot
         self.core = core
