@@ -7,7 +7,9 @@
 #
 #   Benchmarks/peers.sh [SIZE_MB] [PEER_COUNTS]          e.g. Benchmarks/peers.sh 512 "1 10 30"
 #   RILL_BINS="before=PATH after=PATH" REPEAT=3 interleaves builds; RILL_BIN=path measures one build.
-# Needs: python3-libtorrent, /usr/bin/time, ss (iproute2).
+#   SEEDER=lite serves from Benchmarks/lite_seeders.py, every seeder in one Python process (for
+#   100 or 200 peers, which as libtorrent processes would not fit on two cores).
+# Needs: python3-libtorrent (not with SEEDER=lite), /usr/bin/time, ss (iproute2).
 set -euo pipefail
 size_mb=${1:-512}
 peer_counts=${2:-"1 10 30"}
@@ -30,20 +32,32 @@ declare -A base
 for count in $peer_counts; do
     peers=()
     seeders=()
-    for i in $(seq 1 "$count"); do
-        /usr/bin/python3 "$lt_tool" seed "$work/payload.torrent" "$work/seed" --seed-mode \
-            --listen "127.0.0.$((10 + i)):0" --seconds 3600 > "$work/seeder$i.log" 2>&1 &
+    if [[ ${SEEDER:-libtorrent} == lite ]]; then
+        # One process holds every seeder (Benchmarks/lite_seeders.py), on 127.0.1.1 and up.
+        python3 "$(dirname "$0")/lite_seeders.py" "$work/payload.torrent" "$work/seed" "$count" \
+            > "$work/lite.log" 2>&1 &
         pids+=($!); seeders+=($!)
-    done
-    for i in $(seq 1 "$count"); do
-        for _ in $(seq 1 600); do grep -q ready "$work/seeder$i.log" && break; sleep 0.2; done
-        peers+=(--peer "127.0.0.$((10 + i)):$(sed -n 's/^ready \([0-9]*\)/\1/p' "$work/seeder$i.log")")
-    done
+        for _ in $(seq 1 300); do [[ $(grep -c ready "$work/lite.log") -ge $count ]] && break; sleep 0.2; done
+        while read -r _ address; do peers+=(--peer "$address"); done < <(grep ready "$work/lite.log")
+    else
+        for i in $(seq 1 "$count"); do
+            /usr/bin/python3 "$lt_tool" seed "$work/payload.torrent" "$work/seed" --seed-mode \
+                --listen "127.0.0.$((10 + i)):0" --seconds 3600 > "$work/seeder$i.log" 2>&1 &
+            pids+=($!); seeders+=($!)
+        done
+        for i in $(seq 1 "$count"); do
+            for _ in $(seq 1 600); do grep -q ready "$work/seeder$i.log" && break; sleep 0.2; done
+            peers+=(--peer "127.0.0.$((10 + i)):$(sed -n 's/^ready \([0-9]*\)/\1/p' "$work/seeder$i.log")")
+        done
+    fi
     echo "$count seeder(s):"
     for round in $(seq 1 "${REPEAT:-1}"); do
         for entry in $RILL_BINS; do
             name=${entry%%=*}; bin=${entry#*=}
-            rm -rf "$work/dest" "$work/home"; mkdir -p "$work/dest"
+            rm -rf "$work/dest" "$work/home"; mkdir -p "$work/dest" "$work/home"
+            # Room for every seeder: the defaults allow 80 connections per torrent.
+            printf 'max_connections = %d\nmax_connections_per_torrent = %d\n' $((count + 20)) $((count + 10)) \
+                > "$work/home/config.toml"
             start=$(date +%s.%N)
             RILL_HOME="$work/home" /usr/bin/time -f "%U %S %M" -o "$work/time.txt" "$bin" download \
                 "$work/payload.torrent" --dir "$work/dest" --port 0 --listen 127.0.0.1 --no-dht --no-lsd \

@@ -128,7 +128,14 @@ struct TransferOptions: ParsableArguments {
     }
 
     func sessionConfiguration() -> SessionConfiguration {
+        let settings = ConfigFile(path: RillPaths.configFile).settings
         var configuration = SessionConfiguration()
+        // Limits come from config.toml, as they do for the full-screen client and the daemon.
+        configuration.maxConnections = settings.maxConnections
+        configuration.maxConnectionsPerTorrent = settings.maxConnectionsPerTorrent
+        configuration.maxConnectionsPerIP = settings.maxConnectionsPerIP
+        configuration.maxPieceBufferBytes = settings.pieceBufferMiB << 20
+        configuration.uploadSlots = settings.uploadSlots
         configuration.listenHost = listen
         configuration.listenPort = port
         configuration.useTrackers = !noTrackers
@@ -144,7 +151,7 @@ struct TransferOptions: ParsableArguments {
         configuration.localDiscovery = !noLsd
         configuration.useUTP = !noUtp
         configuration.proxy = chosenProxy
-        if noDirectIo || !ConfigFile(path: RillPaths.configFile).settings.directIO {
+        if noDirectIo || !settings.directIO {
             configuration.makeStorage = SessionConfiguration.fileStorage(directWrites: false)
         }
         return configuration
@@ -299,7 +306,9 @@ struct TransferMonitor {
                 if !keepSeeding { return .complete }
             }
             display.show(row)
-            try await Task.sleep(for: .milliseconds(250))
+            // Often enough that the exit follows the last piece closely (the engine publishes at
+            // once on completion); a snapshot read costs a lock and a copy of one row.
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
@@ -399,15 +408,14 @@ final class StatusDisplay {
 
     func show(_ stats: TorrentSnapshot, force: Bool = false) {
         let now = ContinuousClock.now
-        let line = Self.describe(stats)
         if isTerminal {
             guard force || now - lastDraw >= .milliseconds(500) else { return }
             lastDraw = now
-            Console.writeStandardError("\r\u{1B}[2K" + line)
+            Console.writeStandardError("\r\u{1B}[2K" + Self.describe(stats))
         } else {
             guard force || now - lastPlain >= .seconds(5) else { return }
             lastPlain = now
-            Console.writeStandardError(line + "\n")
+            Console.writeStandardError(Self.describe(stats) + "\n")
         }
     }
 

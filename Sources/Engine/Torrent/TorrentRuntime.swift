@@ -248,6 +248,7 @@ final class TorrentRuntime: @unchecked Sendable {
         core.persistence.changed()
         core.log.info("\(info.name) is complete")
         core.recordEvent(.completed(id))
+        core.publishSoon()  // a front end waiting for the last piece sees it now, not at the next tick
         tracker?.completed(self)
         for peer in swarm.values {
             updateInterest(peer)
