@@ -4,6 +4,9 @@ on a machine that cannot run hundreds of libtorrent processes.
 
     lite_seeders.py TORRENT DATA_DIR COUNT [FIRST_HOST]
 
+With LITE_RATE_MIB set, the seeders together send about that many MiB/s, shared evenly between
+them, so a download lasts long enough to sample the leecher at a steady state.
+
 Listens on COUNT loopback addresses (127.0.1.1, 127.0.1.2, ... by default), each a seeder with
 every piece of TORRENT's single file below DATA_DIR. It speaks the plain wire protocol (BEP 3,
 no extensions, no encryption): handshake, full bitfield, unchoke, and a piece for every request.
@@ -66,7 +69,7 @@ class Torrent:
         self.bitfield = bytes(bits)
 
 
-async def serve(torrent, reader, writer):
+async def serve(torrent, reader, writer, pause_per_byte):
     peer_id = b"-LS0001-" + os.urandom(12)
     try:
         handshake = await reader.readexactly(68)
@@ -92,6 +95,9 @@ async def serve(torrent, reader, writer):
                 writer.write(struct.pack(">IBII", 9 + size, 7, index, begin) + block)
                 if writer.transport.get_write_buffer_size() > 1 << 20:
                     await writer.drain()
+                if pause_per_byte:
+                    await writer.drain()
+                    await asyncio.sleep(size * pause_per_byte)
     except (asyncio.IncompleteReadError, ConnectionError):
         pass
     finally:
@@ -104,12 +110,14 @@ async def main():
     torrent = Torrent(sys.argv[1], sys.argv[2])
     count = int(sys.argv[3])
     first = ipaddress.IPv4Address(sys.argv[4] if len(sys.argv) > 4 else "127.0.1.1")
+    rate = float(os.environ.get("LITE_RATE_MIB", "0")) * (1 << 20)
+    pause_per_byte = count / rate if rate > 0 else 0.0  # each seeder's share is rate / count
     servers = []
     for n in range(count):
         host = str(first + n)
         if not ipaddress.IPv4Address(host).is_loopback:
             sys.exit(f"{host} is not a loopback address")
-        server = await asyncio.start_server(lambda r, w: serve(torrent, r, w), host, 0)
+        server = await asyncio.start_server(lambda r, w: serve(torrent, r, w, pause_per_byte), host, 0)
         servers.append(server)
         print(f"ready {host}:{server.sockets[0].getsockname()[1]}", flush=True)
     await asyncio.gather(*(server.serve_forever() for server in servers))

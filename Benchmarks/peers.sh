@@ -8,7 +8,8 @@
 #   Benchmarks/peers.sh [SIZE_MB] [PEER_COUNTS]          e.g. Benchmarks/peers.sh 512 "1 10 30"
 #   RILL_BINS="before=PATH after=PATH" REPEAT=3 interleaves builds; RILL_BIN=path measures one build.
 #   SEEDER=lite serves from Benchmarks/lite_seeders.py, every seeder in one Python process (for
-#   100 or 200 peers, which as libtorrent processes would not fit on two cores).
+#   100 or 200 peers, which as libtorrent processes would not fit on two cores); with
+#   LITE_RATE_MIB=40 they send 40 MiB/s in all, so every row is sampled over a steady download.
 # Needs: python3-libtorrent (not with SEEDER=lite), /usr/bin/time, ss (iproute2).
 set -euo pipefail
 size_mb=${1:-512}
@@ -77,12 +78,13 @@ for count in $peer_counts; do
                 awk '{a[NR] = $1} END {print (NR ? a[int((NR + 1) / 2)] : 0)}')
             [[ $steady == 0 ]] && steady=$(sort -n "$work/samples.txt" | awk '{a[NR] = $1} END {print (NR ? a[int((NR + 1) / 2)] : 0)}')
             peak=$(sort -n "$work/samples.txt" | tail -1 | cut -d' ' -f1)
+            most=$(sort -k2 -n "$work/samples.txt" | tail -1 | cut -d' ' -f2)
             [[ $count == "${peer_counts%% *}" ]] && base[$name]=$steady
             awk -v n="$name" -v c="$count" -v s="$start" -v e="$end" -v u="$user" -v y="$sys" -v st="$steady" \
-                -v pk="${peak:-0}" -v b="${base[$name]:-0}" -v first="${peer_counts%% *}" 'BEGIN {
+                -v pk="${peak:-0}" -v mc="${most:-0}" -v b="${base[$name]:-0}" -v first="${peer_counts%% *}" 'BEGIN {
                 per = (c > first) ? sprintf("%6.2f MB/peer", (st - b) * 1024 / 1e6 / (c - first)) : "";
-                printf "  %-8s %6.2f s %6.2f CPU s  steady %6.1f MiB  peak %6.1f MiB  %s\n",
-                    n, e - s, u + y, st / 1024, pk / 1024, per }'
+                printf "  %-8s %6.2f s %6.2f CPU s  steady %6.1f MiB  peak %6.1f MiB  %4d peers max  %s\n",
+                    n, e - s, u + y, st / 1024, pk / 1024, mc, per }'
         done
     done
     echo "  load: $(cut -d' ' -f1-3 /proc/loadavg)"

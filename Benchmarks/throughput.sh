@@ -81,12 +81,13 @@ for count in $seeder_counts; do
             measure "${entry%%=*}" "${entry#*=}" download "$work/payload.torrent" --dir "$work/dest" --port 0 \
                 --listen 127.0.0.1 --no-dht --no-lsd
         done
+        # The other clients run in every round too, so each round is one interleaved comparison.
+        [[ -n ${SKIP_LIBTORRENT:-} ]] || measure libtorrent /usr/bin/python3 "$lt_tool" download "$work/payload.torrent" "$work/dest" \
+            --listen 127.0.0.1:0 --seconds 1800
+        [[ -n ${SKIP_ARIA2:-} ]] || measure aria2c aria2c --dir="$work/dest" --seed-time=0 --enable-dht=false --bt-enable-lpd=false \
+            --enable-peer-exchange=false --file-allocation=none --console-log-level=error --summary-interval=0 \
+            --listen-port=$((tracker_port + 1)) "$work/payload.torrent"
     done
-    [[ -n ${SKIP_LIBTORRENT:-} ]] || measure libtorrent /usr/bin/python3 "$lt_tool" download "$work/payload.torrent" "$work/dest" \
-        --listen 127.0.0.1:0 --seconds 1800
-    [[ -n ${SKIP_ARIA2:-} ]] || measure aria2c aria2c --dir="$work/dest" --seed-time=0 --enable-dht=false --bt-enable-lpd=false \
-        --enable-peer-exchange=false --file-allocation=none --console-log-level=error --summary-interval=0 \
-        --listen-port=$((tracker_port + 1)) "$work/payload.torrent"
     for pid in "${seeders[@]}"; do kill "$pid" 2>/dev/null || true; done
     sleep 1
 done
